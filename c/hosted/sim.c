@@ -1,0 +1,257 @@
+/* sim.c -- the hosted backend: a simulated i386 machine on Linux.
+ *
+ * Implements c/kernel/arch.h and harness/machine.h. Physical memory is
+ * simulated: trace RAM and the kernel's own frames (the boot directory at
+ * SIM_BOOT_DIR and the 255 KernelLand page tables after it) are flat arrays
+ * initialised lazily, page by page, after each reset; any other physical
+ * frame reads as zero until the kernel writes it. The MMU walks the
+ * simulated tables from the simulated cr3 on every access (no TLB). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+#include "sim.h"
+
+#define FLAT_PAGES (SIM_FLAT_END / PAGE)
+#define PAGE 4096u
+
+machine_jmp_buf machine_panic_jmp;
+const char *machine_panic_msg;
+
+static uint8_t *flat;                      /* SIM_FLAT_END bytes */
+static uint8_t flat_ready[FLAT_PAGES / 8]; /* page initialised since reset */
+static paddr_t cr3 = SIM_BOOT_DIR;
+
+/* ---- sparse memory outside the flat range -------------------------------- */
+
+typedef struct sparse_page {
+	struct sparse_page *next;
+	paddr_t frame;
+	uint8_t bytes[PAGE];
+} sparse_page;
+
+#define SPARSE_BUCKETS 256
+static sparse_page *sparse[SPARSE_BUCKETS];
+
+/* The zero-initialised page backing physical frame `frame` outside flat RAM. */
+static uint8_t *sparse_page_of(paddr_t frame)
+{
+	sparse_page **b = &sparse[(frame >> 12) % SPARSE_BUCKETS];
+	for (sparse_page *p = *b; p; p = p->next)
+		if (p->frame == frame)
+			return p->bytes;
+	sparse_page *p = calloc(1, sizeof(*p));
+	if (!p) {
+		fputs("simulator: out of host memory\n", stderr);
+		abort();
+	}
+	p->frame = frame;
+	p->next = *b;
+	*b = p;
+	return p->bytes;
+}
+
+/* Releases every sparse page. */
+static void sparse_reset(void)
+{
+	for (unsigned i = 0; i < SPARSE_BUCKETS; i++) {
+		sparse_page *p = sparse[i];
+		while (p) {
+			sparse_page *n = p->next;
+			free(p);
+			p = n;
+		}
+		sparse[i] = 0;
+	}
+}
+
+/* ---- flat memory, initialised on first touch ----------------------------- */
+
+/* Writes the initial content of flat page `frame`. */
+static void flat_init_page(paddr_t frame)
+{
+	uint32_t *w = (uint32_t *)(flat + frame);
+	if (frame < TRACE_RAM_LOW_END || (frame >= TRACE_RAM_HIGH_BASE && frame < TRACE_RAM_HIGH_END)) {
+		for (uint32_t i = 0; i < PAGE / 4; i++)
+			w[i] = frame + i * 4; /* every word holds its own address */
+	} else {
+		memset(w, 0, PAGE);
+		if (frame == SIM_BOOT_DIR) {
+			for (uint32_t i = 0; i < SIM_KL_TABLES; i++)
+				w[768 + i] = (SIM_KL_TABLE0 + i * PAGE) | 0x3;
+			w[1023] = SIM_BOOT_DIR | 0x3; /* recursive mapping */
+		}
+	}
+}
+
+/* Host pointer to the 4 KiB physical page holding `paddr`. */
+uint8_t *sim_phys_page(paddr_t paddr)
+{
+	paddr_t frame = paddr & ~(PAGE - 1);
+	if (frame < SIM_FLAT_END) {
+		uint32_t n = frame / PAGE;
+		if (!(flat_ready[n / 8] & (1u << (n % 8)))) {
+			flat_init_page(frame);
+			flat_ready[n / 8] |= (uint8_t)(1u << (n % 8));
+		}
+		return flat + frame;
+	}
+	return sparse_page_of(frame);
+}
+
+/* The 32-bit word at physical address paddr (4-byte aligned). */
+static uint32_t *phys_word(paddr_t paddr)
+{
+	return (uint32_t *)(sim_phys_page(paddr) + (paddr & (PAGE - 1)));
+}
+
+/* ---- kernel heap, released wholesale on reset ---------------------------- */
+
+typedef struct heap_block {
+	struct heap_block *prev, *next;
+	uint64_t pad; /* keeps the payload 16-byte aligned */
+} heap_block;
+
+static heap_block heap_head = { &heap_head, &heap_head, 0 };
+
+void *arch_alloc(size_t size)
+{
+	heap_block *b = malloc(sizeof(*b) + size);
+	if (!b)
+		return 0;
+	b->next = heap_head.next;
+	b->prev = &heap_head;
+	heap_head.next->prev = b;
+	heap_head.next = b;
+	return b + 1;
+}
+
+void arch_free(void *p)
+{
+	if (!p)
+		return;
+	heap_block *b = (heap_block *)p - 1;
+	b->prev->next = b->next;
+	b->next->prev = b->prev;
+	free(b);
+}
+
+/* Frees every block still allocated. */
+static void heap_reset(void)
+{
+	while (heap_head.next != &heap_head)
+		arch_free(heap_head.next + 1);
+}
+
+/* ---- arch.h --------------------------------------------------------------- */
+
+/* Walks the active tables; false when va is not mapped (PRESENT) or, for a
+ * write, not WRITABLE at both levels. */
+static bool translate(vaddr_t va, bool write, paddr_t *out)
+{
+	uint32_t pde = *phys_word((cr3 & ~(PAGE - 1)) + (va >> 22) * 4);
+	if (!(pde & 1) || (write && !(pde & 2)))
+		return false;
+	uint32_t pte = *phys_word((pde & ~(PAGE - 1)) + ((va >> 12) & 1023) * 4);
+	if (!(pte & 1) || (write && !(pte & 2)))
+		return false;
+	*out = (pte & ~(PAGE - 1)) | (va & (PAGE - 1));
+	return true;
+}
+
+void *arch_kptr(vaddr_t va)
+{
+	paddr_t pa;
+	if (!translate(va, false, &pa))
+		arch_panic("kernel page fault: the kernel touched an unmapped address");
+	return sim_phys_page(pa) + (pa & (PAGE - 1));
+}
+
+paddr_t arch_read_cr3(void) { return cr3; }
+
+paddr_t arch_swap_cr3(paddr_t dir)
+{
+	paddr_t old = cr3;
+	cr3 = dir;
+	return old;
+}
+
+void arch_flush_tlb(void) { /* the simulated MMU has no TLB */ }
+
+bool arch_is_paging_on(void) { return true; }
+
+_Noreturn void arch_panic(const char *msg)
+{
+	machine_panic_msg = msg;
+	MACHINE_LONGJMP(machine_panic_jmp);
+}
+
+/* ---- machine.h ------------------------------------------------------------ */
+
+/* True when the 4 bytes at pa are ordinary RAM a trace may touch. */
+static bool in_trace_ram(paddr_t pa)
+{
+	return pa < TRACE_RAM_LOW_END || (pa >= TRACE_RAM_HIGH_BASE && pa < TRACE_RAM_HIGH_END);
+}
+
+void machine_reset(void)
+{
+	if (!flat) {
+		flat = malloc(SIM_FLAT_END);
+		if (!flat) {
+			fputs("simulator: out of host memory\n", stderr);
+			abort();
+		}
+	}
+	memset(flat_ready, 0, sizeof(flat_ready));
+	sparse_reset();
+	heap_reset();
+	cr3 = SIM_BOOT_DIR;
+}
+
+void machine_shutdown(void)
+{
+	machine_reset();
+	free(flat);
+	flat = 0;
+}
+
+/* Physical addresses of the 4 bytes at va (an access may straddle two
+ * pages); false when any would fault or lies outside trace RAM. */
+static bool translate_word(vaddr_t va, bool write, paddr_t pa[4])
+{
+	for (uint32_t i = 0; i < 4; i++) {
+		if (i == 0 || ((va + i) & (PAGE - 1)) == 0) {
+			if (!translate(va + i, write, &pa[i]))
+				return false;
+		} else {
+			pa[i] = pa[i - 1] + 1;
+		}
+		if (!in_trace_ram(pa[i]))
+			return false;
+	}
+	return true;
+}
+
+int machine_read32(vaddr_t va, uint32_t *out)
+{
+	paddr_t pa[4];
+	if (!translate_word(va, false, pa))
+		return -1;
+	uint32_t v = 0;
+	for (uint32_t i = 0; i < 4; i++)
+		v |= (uint32_t)sim_phys_page(pa[i])[pa[i] & (PAGE - 1)] << (8 * i);
+	*out = v;
+	return 0;
+}
+
+int machine_write32(vaddr_t va, uint32_t value)
+{
+	paddr_t pa[4];
+	if (!translate_word(va, true, pa))
+		return -1;
+	for (uint32_t i = 0; i < 4; i++)
+		sim_phys_page(pa[i])[pa[i] & (PAGE - 1)] = (uint8_t)(value >> (8 * i));
+	return 0;
+}

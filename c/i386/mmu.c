@@ -1,0 +1,228 @@
+/* mmu.c -- the machine side of the port on real i386 paging: the boot page
+ * directory, trace RAM, and the arch.h / machine.h functions that touch them.
+ *
+ * The boot directory (boot.S) maps KernelLand through 255 page tables that
+ * never change owner; every process directory the port creates copies those
+ * slots, so the kernel and its direct map stay visible under any cr3.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "arch.h"
+#include "machine.h"
+#include "i386.h"
+
+#define KL_PTE_COUNT (KL_TABLES * 1024u)
+
+machine_jmp_buf machine_panic_jmp;
+const char *machine_panic_msg;
+
+static uint32_t direct_end_pa = KERNEL_PHYS; /* end of the direct map */
+
+/* The KernelLand PTE that maps `va` (KernelLand only). */
+static uint32_t *kl_pte(uint32_t va)
+{
+	return &kl_ptes[(va - KERNELLAND_BASE) >> 12];
+}
+
+/* Index in kl_ptes of the PTE that maps `va`. */
+static uint32_t kl_index(uint32_t va)
+{
+	return (va - KERNELLAND_BASE) >> 12;
+}
+
+/* True when [pa, pa + 4) lies inside trace RAM. */
+static bool in_trace_ram(uint32_t pa)
+{
+	return pa < TRACE_RAM_LOW_END - 3 ||
+	       (pa >= TRACE_RAM_HIGH_BASE && pa < TRACE_RAM_HIGH_END - 3);
+}
+
+/* Drops the boot identity map and unmaps the stack guard page. */
+void mmu_init(void)
+{
+	boot_pd[KERNEL_PHYS >> 22] = 0;
+	direct_end_pa = (uint32_t)V2P((uint32_t)__kernel_end);
+	*kl_pte((uint32_t)kstack_guard) = 0;
+	lcr3(rcr3());
+}
+
+/* Extends the direct map (va = pa + KERNEL_OFFSET) up to `end_pa`. */
+void mmu_map_direct(uint32_t end_pa)
+{
+	if (end_pa > DIRECT_MAP_LIMIT)
+		end_pa = DIRECT_MAP_LIMIT;
+	end_pa &= ~(PAGE_SIZE - 1);
+	for (uint32_t pa = direct_end_pa; pa < end_pa; pa += PAGE_SIZE)
+		*kl_pte(P2V(pa)) = pa | PTE_P | PTE_W;
+	if (end_pa > direct_end_pa)
+		direct_end_pa = end_pa;
+	lcr3(rcr3());
+}
+
+/* Physical end of the direct map. */
+uint32_t mmu_direct_end(void)
+{
+	return direct_end_pa;
+}
+
+/* Maps the fill window over physical pages [pa, end) (below 16 MiB). */
+static void window_map(uint32_t pa, uint32_t end)
+{
+	for (; pa < end; pa += PAGE_SIZE)
+		*kl_pte(FILL_WINDOW + pa) = pa | PTE_P | PTE_W;
+}
+
+/* Unmaps the whole fill window and flushes the TLB. */
+static void window_unmap(void)
+{
+	memset(kl_pte(FILL_WINDOW), 0, (KERNEL_PHYS >> 12) * 4);
+	lcr3(rcr3());
+}
+
+/* Copies `n` bytes at physical `pa` to `dst`: from the direct map, or through
+ * the fill window below 16 MiB. Returns -1 when `pa` is reachable neither way. */
+int phys_copy(void *dst, uint32_t pa, size_t n)
+{
+	if (pa >= KERNEL_PHYS && pa <= direct_end_pa &&
+	    n <= direct_end_pa - pa) {
+		memcpy(dst, (void *)P2V(pa), n);
+		return 0;
+	}
+	if (pa < KERNEL_PHYS && n <= KERNEL_PHYS - pa) {
+		window_map(pa & ~(PAGE_SIZE - 1), pa + n);
+		lcr3(rcr3());
+		memcpy(dst, (void *)(FILL_WINDOW + pa), n);
+		window_unmap();
+		return 0;
+	}
+	return -1;
+}
+
+/* Writes the identity pattern over physical [pa, end) through the window. */
+static void fill_pattern(uint32_t pa, uint32_t end)
+{
+	uint32_t *p = (uint32_t *)(FILL_WINDOW + pa);
+	for (; pa < end; pa += 16, p += 4) {
+		p[0] = pa;
+		p[1] = pa + 4;
+		p[2] = pa + 8;
+		p[3] = pa + 12;
+	}
+}
+
+/* Every word of trace RAM gets its own physical address. */
+static void trace_ram_fill(void)
+{
+	window_map(0, TRACE_RAM_LOW_END);
+	window_map(TRACE_RAM_HIGH_BASE, TRACE_RAM_HIGH_END);
+	lcr3(rcr3());
+	fill_pattern(0, TRACE_RAM_LOW_END);
+	fill_pattern(TRACE_RAM_HIGH_BASE, TRACE_RAM_HIGH_END);
+	window_unmap();
+}
+
+/* Makes the boot directory active again and puts it back in its boot state:
+ * empty UserLand, the 255 KernelLand tables, the recursive slot. */
+void mmu_restore_boot_cr3(void)
+{
+	uint32_t pd_pa = V2P((uint32_t)boot_pd);
+
+	lcr3(pd_pa);
+	memset(boot_pd, 0, KL_FIRST_SLOT * 4);
+	for (uint32_t i = 0; i < KL_TABLES; i++)
+		boot_pd[KL_FIRST_SLOT + i] =
+		    V2P((uint32_t)&kl_ptes[i * 1024]) | PTE_P | PTE_W;
+	boot_pd[RECURSIVE_SLOT] = pd_pa | PTE_P | PTE_W;
+	lcr3(pd_pa);
+}
+
+/* Empties KernelLand outside the kernel's own area (the direct map). */
+static void kernelland_clear(void)
+{
+	uint32_t kstart = kl_index(KERNEL_VIRT);
+	uint32_t kend = kl_index(P2V(direct_end_pa));
+
+	memset(kl_ptes, 0, kstart * 4);
+	memset(&kl_ptes[kend], 0, (KL_PTE_COUNT - kend) * 4);
+	lcr3(rcr3());
+}
+
+/* machine.h: the state before a trace (see there). */
+void machine_reset(void)
+{
+	mmu_restore_boot_cr3();
+	kernelland_clear();
+	trace_ram_fill();
+	heap_reset();
+}
+
+/* Walks the active tables for `va` through the recursive mapping. Returns the
+ * physical address, or -1 (as uint64_t) when the access would fault or lands
+ * outside trace RAM. */
+static int64_t translate(uint32_t va, bool write)
+{
+	uint32_t need = PTE_P | (write ? PTE_W : 0);
+	uint32_t pde = ((volatile uint32_t *)RECURSIVE_DIR)[va >> 22];
+
+	if ((va & 3) || (pde & need) != need)
+		return -1;
+	uint32_t pte = ((volatile uint32_t *)RECURSIVE_BASE)[va >> 12];
+	if ((pte & need) != need)
+		return -1;
+	uint32_t pa = (pte & ~(PAGE_SIZE - 1)) | (va & (PAGE_SIZE - 1));
+	if (!in_trace_ram(pa))
+		return -1;
+	return pa;
+}
+
+/* machine.h: a ring-0 load through the active tables. */
+int machine_read32(vaddr_t va, uint32_t *out)
+{
+	if (translate(va, false) < 0)
+		return -1;
+	return probe_read32(va, out);
+}
+
+/* machine.h: a ring-0 store through the active tables. */
+int machine_write32(vaddr_t va, uint32_t value)
+{
+	if (translate(va, true) < 0)
+		return -1;
+	return probe_write32(va, value);
+}
+
+/* ---- arch.h ---- */
+
+void *arch_kptr(vaddr_t va)
+{
+	return (void *)va;
+}
+
+paddr_t arch_read_cr3(void)
+{
+	return rcr3();
+}
+
+paddr_t arch_swap_cr3(paddr_t dir)
+{
+	paddr_t old = rcr3();
+	lcr3(dir);
+	return old;
+}
+
+void arch_flush_tlb(void)
+{
+	lcr3(rcr3());
+}
+
+bool arch_is_paging_on(void)
+{
+	return (rcr0() & (CR0_PE | CR0_PG)) == (CR0_PE | CR0_PG);
+}
+
+_Noreturn void arch_panic(const char *msg)
+{
+	machine_panic_msg = msg;
+	MACHINE_LONGJMP(machine_panic_jmp);
+}

@@ -1,0 +1,186 @@
+/* stub_runner.c -- a stand-in for harness/runner.c, to bring the kernel up
+ * without the port (CMake option SR_I386_STUB_RUNNER).
+ *
+ * It understands a handful of lines, enough to exercise the machine side:
+ *   free_frames        -> "ok 1024"
+ *   read ADDR          -> "ok 0x........" or "fault"
+ *   write ADDR VALUE   -> "ok" or "fault"
+ *   map VA PA [ro]     -> maps one page in the boot directory (for tests)
+ *   check_reset        -> "ok" when machine_reset() left the boot state
+ *   panic              -> arch_panic(), printed as "panic ..."
+ *   crash              -> a wild access: the trace crashes
+ *   overflow           -> unbounded recursion: a double fault
+ * Anything else is malformed (status 2).
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "machine.h"
+#include "runner.h"
+#include "i386.h"
+
+static uint32_t stub_table[1024] __attribute__((aligned(4096)));
+
+/* Writes the NUL-terminated `s` to `sink`. */
+static void put(const runner_sink *sink, const char *s)
+{
+	sink->write(sink->ctx, s, strlen(s));
+}
+
+/* Parses a decimal or 0x-hex number; false when `s` is not one. */
+static bool parse_num(const char *s, uint32_t *v)
+{
+	uint32_t x = 0;
+	int base = 10;
+
+	if (s[0] == '0' && s[1] == 'x') {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		int d;
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return false;
+		x = x * base + d;
+	}
+	*v = x;
+	return true;
+}
+
+/* Splits `line` in place into at most `max` words; returns their count. */
+static int split(char *line, char **w, int max)
+{
+	int n = 0;
+	for (char *p = line; *p && n < max;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		w[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
+}
+
+/* True when the machine is in the state machine_reset() promises. */
+static bool reset_state_ok(void)
+{
+	volatile uint32_t *pd = (volatile uint32_t *)RECURSIVE_DIR;
+
+	if (rcr3() != V2P((uint32_t)boot_pd))
+		return false;
+	for (int i = 0; i < 768; i++)
+		if (pd[i])
+			return false;
+	for (int i = 768; i < 1023; i++)
+		if ((pd[i] & (PTE_P | PTE_W | PTE_U)) != (PTE_P | PTE_W))
+			return false;
+	if ((pd[1023] & ~0xfffu) != V2P((uint32_t)boot_pd))
+		return false;
+	for (uint32_t va = KERNELLAND_BASE; va < KERNEL_VIRT; va += PAGE_SIZE)
+		if (((volatile uint32_t *)RECURSIVE_BASE)[va >> 12])
+			return false;
+	return true;
+}
+
+/* Maps user page `va` to `pa` in the boot directory through stub_table. */
+static void stub_map(uint32_t va, uint32_t pa, bool ro)
+{
+	boot_pd[va >> 22] = V2P((uint32_t)stub_table) | PTE_P | PTE_W | PTE_U;
+	stub_table[(va >> 12) & 1023] = (pa & ~0xfffu) | PTE_P | PTE_U |
+	                                (ro ? 0 : PTE_W);
+	arch_flush_tlb();
+}
+
+/* Infinite recursion that the compiler cannot turn into a loop. */
+static int overflow(volatile int depth)
+{
+	volatile char pad[256];
+	pad[0] = (char)depth;
+	return overflow(depth + 1) + pad[0];
+}
+
+/* Runs one stub line; returns false when it is malformed. */
+static bool stub_line(char **w, int n, const runner_sink *out)
+{
+	char buf[64];
+	uint32_t a, v;
+
+	if (n == 1 && strcmp(w[0], "free_frames") == 0) {
+		put(out, "ok 1024\n");
+	} else if (n == 2 && strcmp(w[0], "read") == 0 && parse_num(w[1], &a)) {
+		if (machine_read32(a, &v) < 0)
+			put(out, "fault\n");
+		else {
+			ksnprintf(buf, sizeof buf, "ok 0x%08x\n", v);
+			put(out, buf);
+		}
+	} else if (n == 3 && strcmp(w[0], "write") == 0 &&
+	           parse_num(w[1], &a) && parse_num(w[2], &v)) {
+		put(out, machine_write32(a, v) < 0 ? "fault\n" : "ok\n");
+	} else if ((n == 3 || n == 4) && strcmp(w[0], "map") == 0 &&
+	           parse_num(w[1], &a) && parse_num(w[2], &v)) {
+		stub_map(a, v, n == 4);
+		put(out, "ok\n");
+	} else if (n == 1 && strcmp(w[0], "check_reset") == 0) {
+		put(out, reset_state_ok() ? "ok\n" : "err reset\n");
+	} else if (n == 1 && strcmp(w[0], "panic") == 0) {
+		arch_panic("stub: requested panic");
+	} else if (n == 1 && strcmp(w[0], "crash") == 0) {
+		*(volatile uint32_t *)0xbffff000u = 1;
+	} else if (n == 1 && strcmp(w[0], "overflow") == 0) {
+		overflow(0);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* runner.h: replays `text` with the stub language above. */
+int runner_run(const char *file, const char *text, size_t len,
+               const runner_sink *out, const runner_sink *err,
+               const runner_opts *opts)
+{
+	char line[256], msg[320];
+	size_t pos = 0;
+	(void)opts;
+
+	machine_reset();
+	for (int lineno = 1; pos < len; lineno++) {
+		size_t n = 0;
+		while (pos < len && text[pos] != '\n') {
+			if (n + 1 < sizeof line)
+				line[n++] = text[pos];
+			pos++;
+		}
+		pos++;
+		line[n] = '\0';
+		char *w[8];
+		int nw = split(line, w, 8);
+		if (nw == 0)
+			continue;
+		if (MACHINE_SETJMP(machine_panic_jmp)) {
+			ksnprintf(msg, sizeof msg, "panic %s\n", machine_panic_msg);
+			put(out, msg);
+			return 0;
+		}
+		if (!stub_line(w, nw, out)) {
+			ksnprintf(msg, sizeof msg, "%s:%d: unknown op\n", file,
+			          lineno);
+			put(err, msg);
+			return 2;
+		}
+	}
+	return 0;
+}

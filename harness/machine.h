@@ -1,0 +1,45 @@
+/* machine.h -- what the trace runner needs from the machine, beside the port.
+ *
+ * Implemented by the hosted simulation (c/hosted/) and by the i386 kernel
+ * (c/i386/). The runner itself (harness/runner.c) is freestanding: no libc I/O.
+ */
+#ifndef SR_MACHINE_H
+#define SR_MACHINE_H
+
+#include <stdint.h>
+#include "arch.h"
+
+/* Trace RAM, as TRACE_FORMAT.md defines it. */
+#define TRACE_RAM_LOW_END   0x0009f000u
+#define TRACE_RAM_HIGH_BASE 0x00100000u
+#define TRACE_RAM_HIGH_END  0x01000000u
+
+/* Puts the machine in its state before a trace: every word of trace RAM
+ * holds its own physical address, the boot page directory (empty UserLand,
+ * every KernelLand page table present, nothing mapped in KernelLand) is
+ * active, and every kernel heap block of the previous trace is released. */
+void machine_reset(void);
+
+/* A 32-bit load/store at `va` by ring 0 with CR0.WP set, through the active
+ * page tables. Returns 0 on success, -1 when it would page-fault or when the
+ * translated physical address lies outside trace RAM. */
+int machine_read32(vaddr_t va, uint32_t *out);
+int machine_write32(vaddr_t va, uint32_t value);
+
+/* Panic recovery: the runner arms machine_panic_jmp with MACHINE_SETJMP
+ * before each operation; arch_panic() stores its message in
+ * machine_panic_msg and jumps back there with MACHINE_LONGJMP. */
+#ifdef SR_HOSTED
+#include <setjmp.h>
+typedef jmp_buf machine_jmp_buf;
+#define MACHINE_SETJMP(b) setjmp(b)
+#define MACHINE_LONGJMP(b) longjmp((b), 1)
+#else
+typedef void *machine_jmp_buf[5];
+#define MACHINE_SETJMP(b) __builtin_setjmp(b)
+#define MACHINE_LONGJMP(b) __builtin_longjmp((b), 1)
+#endif
+extern machine_jmp_buf machine_panic_jmp;
+extern const char *machine_panic_msg;
+
+#endif
