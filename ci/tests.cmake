@@ -1,8 +1,10 @@
 # Tests over the trace corpus, registered with CTest.
-#   corpus/upstream/*.trace   byte-for-byte against the upstream goldens
-#   corpus/*/ (other)          against NAME.out / NAME.err where present
-#   corpus/malformed/*.trace  exit 2 and the expected FILE:LINE
+#   c.<dir>.<name>         the C port against NAME.out / NAME.err (label corpus)
+#   check.<dir>.<name>     the invariant checker after every op (label check);
+#                          NAME.finding marks an upstream finding
+#   valgrind.<dir>.<name>  memcheck, leaks included (label valgrind)
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
+find_program(VALGRIND valgrind)
 set(SR_SRDIFF ${CMAKE_SOURCE_DIR}/harness/srdiff)
 set(SR_TEST_ENV "SRDIFF_C_EXE=$<TARGET_FILE:sr-run>")
 
@@ -13,5 +15,16 @@ foreach(trace ${SR_CORPUS_TRACES})
   string(REPLACE "/" "." name ${name})
   add_test(NAME c.${name}
            COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} diff --impl c --quiet ${trace})
+  add_test(NAME check.${name}
+           COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} check --quiet ${trace})
   set_tests_properties(c.${name} PROPERTIES ENVIRONMENT "${SR_TEST_ENV}" LABELS corpus)
+  set_tests_properties(check.${name} PROPERTIES ENVIRONMENT "${SR_TEST_ENV}" LABELS check)
+  if(VALGRIND AND NOT SR_SANITIZE)
+    # exit 2 (malformed) is a normal outcome; 99 is a memcheck error
+    add_test(NAME valgrind.${name}
+             COMMAND sh -c "${VALGRIND} -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \"$1\" \"$2\" >/dev/null; rc=$?; [ $rc -ne 99 ] && [ $rc -lt 128 ]"
+                     sh $<TARGET_FILE:sr-run> ${trace})
+    set_tests_properties(valgrind.${name} PROPERTIES LABELS valgrind
+                         FAIL_REGULAR_EXPRESSION "==[0-9]+==")
+  endif()
 endforeach()

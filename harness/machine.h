@@ -26,6 +26,13 @@ void machine_reset(void);
 int machine_read32(vaddr_t va, uint32_t *out);
 int machine_write32(vaddr_t va, uint32_t value);
 
+/* The physical address of the boot page directory. */
+paddr_t machine_boot_directory(void);
+
+/* A 32-bit load from physical address `pa` (4-byte aligned), bypassing the
+ * page tables (for the invariant checker). Memory that is not RAM reads 0. */
+uint32_t machine_phys_read32(paddr_t pa);
+
 /* Panic recovery: the runner arms machine_panic_jmp with MACHINE_SETJMP
  * before each operation; arch_panic() stores its message in
  * machine_panic_msg and jumps back there with MACHINE_LONGJMP. */

@@ -4,6 +4,7 @@
 #include "machine.h"
 #include "process_memory.h"
 #include "frame_allocator.h"
+#include "check.h"
 
 #define MAX_TOKENS 10
 #define NAME_MAX_LEN 16
@@ -180,6 +181,7 @@ typedef struct runner {
 	uint32_t line_no;
 	bool started;
 	bool saw_phys;
+	uint32_t initial_free;
 	name_table procs, shms, mirrors;
 	process_memory *selected;
 	line_buf reason;
@@ -526,6 +528,7 @@ static bool run_op(runner *r, const tok *toks, size_t ntoks)
 		r->started = true;
 		if (!r->saw_phys)
 			frame_allocator_mark_area_free(0x00400000u, 0x00800000u);
+		r->initial_free = frame_allocator_free_count();
 	}
 	/* (syntax errors are reported before the selection rule, as the
 	 *  reference checker does: each branch parses first) */
@@ -756,6 +759,79 @@ static bool run_op(runner *r, const tok *toks, size_t ntoks)
 	return true;
 }
 
+/* ---- invariants ---------------------------------------------------------------- */
+
+/* The live values of a name table, in an array from the kernel heap. */
+static void **name_values(name_table *nt)
+{
+	void **v = arch_alloc((nt->live + 1) * sizeof(void *));
+	uint32_t n = 0;
+	if (!v)
+		arch_panic("runner: out of memory");
+	for (uint32_t i = 0; i < nt->cap; i++)
+		if (nt->slots[i].len)
+			v[n++] = nt->slots[i].val;
+	return v;
+}
+
+/* Runs the checker over everything live; NULL when all holds. */
+static const char *check_now(runner *r)
+{
+	check_world w;
+	void **procs = name_values(&r->procs), **shms = name_values(&r->shms), **mirrors = name_values(&r->mirrors);
+	w.procs = (process_memory *const *)procs;
+	w.nprocs = r->procs.live;
+	w.shms = (shared_frames *const *)shms;
+	w.nshms = r->shms.live;
+	w.mirrors = (cross_process_mapping *const *)mirrors;
+	w.nmirrors = r->mirrors.live;
+	w.initial_free = r->initial_free;
+	const char *e = check_invariants(&w);
+	arch_free(procs);
+	arch_free(shms);
+	arch_free(mirrors);
+	return e;
+}
+
+/* End of a trace under --check: drop every mirror, shm and process (the
+ * boot directory active first); nothing may be lost. */
+static const char *teardown(runner *r)
+{
+	if (!r->started)
+		return 0;
+	arch_swap_cr3(machine_boot_directory());
+	for (uint32_t i = 0; i < r->mirrors.cap; i++)
+		if (r->mirrors.slots[i].len) {
+			cross_process_mapping_drop(r->mirrors.slots[i].val);
+			names_remove(&r->mirrors, &r->mirrors.slots[i]);
+		}
+	for (uint32_t i = 0; i < r->shms.cap; i++)
+		if (r->shms.slots[i].len) {
+			shared_frames_drop(r->shms.slots[i].val);
+			names_remove(&r->shms, &r->shms.slots[i]);
+		}
+	for (uint32_t i = 0; i < r->procs.cap; i++)
+		if (r->procs.slots[i].len) {
+			process_memory_drop(r->procs.slots[i].val);
+			names_remove(&r->procs, &r->procs.slots[i]);
+		}
+	r->selected = 0;
+	return check_now(r);
+}
+
+/* Reports a broken invariant on err. */
+static void report_invariant(runner *r, const char *what, bool at_end)
+{
+	line_buf l = { .n = 0 };
+	lb_str(&l, r->file);
+	lb_char(&l, ':');
+	lb_dec(&l, r->line_no);
+	lb_str(&l, at_end ? ": invariant broken after the end-of-trace teardown: " : ": invariant broken: ");
+	lb_str(&l, what);
+	lb_char(&l, '\n');
+	r->err->write(r->err->ctx, l.b, l.n);
+}
+
 /* ---- lines ------------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
@@ -866,7 +942,7 @@ int runner_run(const char *file, const char *text, size_t len,
 
 	size_t pos = 0;
 	while (pos < len) {
-		size_t end = pos;
+		volatile size_t end = pos;
 		while (end < len && text[end] != '\n')
 			end++;
 		r.line_no++;
@@ -881,7 +957,25 @@ int runner_run(const char *file, const char *text, size_t len,
 			report_malformed(&r);
 			return 2;
 		}
+		if (opts && opts->check && r.started) {
+			const char *broken = check_now(&r);
+			if (broken) {
+				report_invariant(&r, broken, false);
+				return 3;
+			}
+		}
 		pos = end + 1;
+	}
+	if (opts && opts->check) {
+		if (MACHINE_SETJMP(machine_panic_jmp)) {
+			report_invariant(&r, "a drop panicked in the end-of-trace teardown", true);
+			return 3;
+		}
+		const char *broken = teardown(&r);
+		if (broken) {
+			report_invariant(&r, broken, true);
+			return 3;
+		}
 	}
 	return 0;
 }

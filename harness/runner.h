@@ -22,7 +22,9 @@ typedef struct runner_opts {
 /* Replays one trace held in memory (`text`, `len` bytes; `file` names it in
  * messages). Result lines go to `out`; a malformed line is reported on
  * `err` as "FILE:LINE: reason\n". Resets the machine and the port first.
- * Returns 0 when the trace ran to its end or to a panic, 2 when malformed. */
+ * Returns 0 when the trace ran to its end or to a panic, 2 when malformed,
+ * 3 when opts->check found a broken invariant ("FILE:LINE: invariant
+ * broken: ..." on `err`). */
 int runner_run(const char *file, const char *text, size_t len,
                const runner_sink *out, const runner_sink *err,
                const runner_opts *opts);

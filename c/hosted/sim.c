@@ -255,3 +255,13 @@ int machine_write32(vaddr_t va, uint32_t value)
 		sim_phys_page(pa[i])[pa[i] & (PAGE - 1)] = (uint8_t)(value >> (8 * i));
 	return 0;
 }
+
+paddr_t machine_boot_directory(void)
+{
+	return SIM_BOOT_DIR;
+}
+
+uint32_t machine_phys_read32(paddr_t pa)
+{
+	return *phys_word(pa & ~3u);
+}

@@ -23,7 +23,8 @@
 .long -(MB_MAGIC + MB_FLAGS)
 
 /* The boot page directory and the 255 KernelLand page tables, contiguous so
- * that kl_ptes[] indexes every KernelLand PTE by (va - 0xc0000000) >> 12. */
+ * that kl_ptes[] indexes every KernelLand PTE by (va - 0xc0000000) >> 12.
+ * kernel.ld puts them first, at physical 0x01000000. */
 .section .bss.pagetables, "aw", @nobits
 .align 4096
 .globl boot_pd
@@ -51,7 +52,13 @@ _start:
 	movl %eax, %esi
 	movl %ebx, %ebp
 
-	/* Zero .bss (page tables included). */
+	/* Zero the page tables, then .bss. */
+	movl $PA(__kernel_start), %edi
+	movl $PA(__pagetables_end), %ecx
+	subl %edi, %ecx
+	shrl $2, %ecx
+	xorl %eax, %eax
+	rep stosl
 	movl $PA(__bss_start), %edi
 	movl $PA(__bss_end), %ecx
 	subl %edi, %ecx
@@ -94,6 +101,8 @@ _start:
 	movl PA(boot_pd) + (KERNEL_VIRT >> 22) * 4, %eax
 	movl %eax, PA(boot_pd) + (KERNEL_PHYS >> 22) * 4
 
+	xorl %eax, %eax
+	movl %eax, %cr4 /* no PSE, no PAE, no global pages */
 	movl $PA(boot_pd), %eax
 	movl %eax, %cr3
 	movl %cr0, %eax

@@ -40,12 +40,6 @@ void heap_reset(void)
 		free_list[i] = NULL;
 }
 
-/* Bytes of the region handed out so far (freed blocks included). */
-size_t heap_used(void)
-{
-	return heap_bump - heap_base;
-}
-
 /* The smallest class whose blocks hold `size` payload bytes, or NCLASSES. */
 static uint32_t class_of(size_t size)
 {

@@ -86,7 +86,6 @@ void mmu_restore_boot_cr3(void);
 
 void heap_init(uint32_t base_va, uint32_t end_va);
 void heap_reset(void);
-size_t heap_used(void);
 
 /* ---- trap.c: GDT, TSS, IDT and exception reporting ---- */
 

@@ -3,8 +3,10 @@
  * Physical memory:
  *   [0x00000000, 0x0009f000)  trace RAM (low)
  *   [0x00100000, 0x01000000)  trace RAM (high)
- *   [0x01000000, ...)         kernel image, then the multiboot modules that
- *                             QEMU loads after it, then the kernel heap.
+ *   [0x01000000, 0x01100000)  boot page directory, then the 255 KernelLand
+ *                             page tables (kernel.ld)
+ *   [0x01100000, ...)         rest of the kernel image, then the multiboot
+ *                             modules QEMU loads after it, then the heap
  *
  * Virtual memory (KernelLand is 0xc0000000..0xffbfffff):
  *   [0x00000000, 0xc0000000)  UserLand: empty whenever a trace starts
@@ -33,7 +35,7 @@
 #define FILL_WINDOW      U32(0xe0000000)  /* va of physical 0 while filling */
 #define RECURSIVE_BASE   U32(0xffc00000)  /* tables seen through slot 1023 */
 #define RECURSIVE_DIR    U32(0xfffff000)  /* the directory itself */
-#define DIRECT_MAP_LIMIT U32(0x1fc00000)  /* highest pa the direct map reaches */
+#define DIRECT_MAP_LIMIT U32(0x1fc00000)  /* the direct map stops below this pa */
 
 #define KL_FIRST_SLOT    U32(768)         /* first KernelLand directory slot */
 #define KL_TABLES        U32(255)         /* slots 768..1022 */

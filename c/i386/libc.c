@@ -1,6 +1,7 @@
 /* libc.c -- the few C library and compiler runtime routines a freestanding
- * i386 kernel needs: memory and string functions, 64-bit division, popcount.
- * Compiled with -fno-tree-loop-distribute-patterns so that the loops below
+ * i386 kernel needs: memory and string functions, 64-bit division and bit
+ * counting.
+ * GCC compiles it with -fno-tree-loop-distribute-patterns so that the loops below
  * are not turned back into calls to themselves. The direction flag is
  * always clear in this kernel. */
 #include <stddef.h>
@@ -164,4 +165,18 @@ int __popcountsi2(uint32_t x)
 int __popcountdi2(uint64_t x)
 {
 	return __popcountsi2((uint32_t)x) + __popcountsi2((uint32_t)(x >> 32));
+}
+
+/* Trailing zeros of a non-zero 64-bit value (__builtin_ctzll). */
+int __ctzdi2(uint64_t x)
+{
+	uint32_t lo = (uint32_t)x;
+	return lo ? __builtin_ctz(lo) : 32 + __builtin_ctz((uint32_t)(x >> 32));
+}
+
+/* Leading zeros of a non-zero 64-bit value (__builtin_clzll). */
+int __clzdi2(uint64_t x)
+{
+	uint32_t hi = (uint32_t)(x >> 32);
+	return hi ? __builtin_clz(hi) : 32 + __builtin_clz((uint32_t)x);
 }

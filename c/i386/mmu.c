@@ -31,11 +31,12 @@ static uint32_t kl_index(uint32_t va)
 	return (va - KERNELLAND_BASE) >> 12;
 }
 
-/* True when [pa, pa + 4) lies inside trace RAM. */
-static bool in_trace_ram(uint32_t pa)
+/* True when the bytes [pa, pa + n) lie inside trace RAM. */
+static bool in_trace_ram(uint32_t pa, uint32_t n)
 {
-	return pa < TRACE_RAM_LOW_END - 3 ||
-	       (pa >= TRACE_RAM_HIGH_BASE && pa < TRACE_RAM_HIGH_END - 3);
+	return (pa < TRACE_RAM_LOW_END && n <= TRACE_RAM_LOW_END - pa) ||
+	       (pa >= TRACE_RAM_HIGH_BASE && pa < TRACE_RAM_HIGH_END &&
+	        n <= TRACE_RAM_HIGH_END - pa);
 }
 
 /* Drops the boot identity map and unmaps the stack guard page. */
@@ -157,29 +158,37 @@ void machine_reset(void)
 	heap_reset();
 }
 
-/* Walks the active tables for `va` through the recursive mapping. Returns the
- * physical address, or -1 (as uint64_t) when the access would fault or lands
- * outside trace RAM. */
-static int64_t translate(uint32_t va, bool write)
+/* Walks the active tables (through the recursive mapping) for the `n`
+ * bytes at `va`, all in one page. True when the access would not fault and
+ * lands in trace RAM. */
+static bool page_ok(uint32_t va, uint32_t n, bool write)
 {
 	uint32_t need = PTE_P | (write ? PTE_W : 0);
 	uint32_t pde = ((volatile uint32_t *)RECURSIVE_DIR)[va >> 22];
 
-	if ((va & 3) || (pde & need) != need)
-		return -1;
+	if ((pde & need) != need)
+		return false;
 	uint32_t pte = ((volatile uint32_t *)RECURSIVE_BASE)[va >> 12];
 	if ((pte & need) != need)
-		return -1;
-	uint32_t pa = (pte & ~(PAGE_SIZE - 1)) | (va & (PAGE_SIZE - 1));
-	if (!in_trace_ram(pa))
-		return -1;
-	return pa;
+		return false;
+	return in_trace_ram((pte & ~(PAGE_SIZE - 1)) | (va & (PAGE_SIZE - 1)), n);
+}
+
+/* True when a 32-bit access at `va` (maybe unaligned, maybe straddling two
+ * pages) would not fault and lands in trace RAM byte for byte. */
+static bool access_ok(uint32_t va, bool write)
+{
+	uint32_t first = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+
+	if (first >= 4)
+		return page_ok(va, 4, write);
+	return page_ok(va, first, write) && page_ok(va + first, 4 - first, write);
 }
 
 /* machine.h: a ring-0 load through the active tables. */
 int machine_read32(vaddr_t va, uint32_t *out)
 {
-	if (translate(va, false) < 0)
+	if (!access_ok(va, false))
 		return -1;
 	return probe_read32(va, out);
 }
@@ -187,9 +196,37 @@ int machine_read32(vaddr_t va, uint32_t *out)
 /* machine.h: a ring-0 store through the active tables. */
 int machine_write32(vaddr_t va, uint32_t value)
 {
-	if (translate(va, true) < 0)
+	if (!access_ok(va, true))
 		return -1;
 	return probe_write32(va, value);
+}
+
+/* machine.h: the boot page directory. */
+paddr_t machine_boot_directory(void)
+{
+	return V2P((uint32_t)boot_pd);
+}
+
+/* machine.h: a physical load for the invariant checker. Below 16 MiB the
+ * page is mapped in the fill window just for this load, so KernelLand looks
+ * the same before and after. */
+uint32_t machine_phys_read32(paddr_t pa)
+{
+	uint32_t v;
+
+	pa &= ~3u;
+	if (pa >= KERNEL_PHYS && pa < direct_end_pa)
+		return *(volatile uint32_t *)P2V(pa);
+	if (pa >= KERNEL_PHYS)
+		return 0;
+	uint32_t *pte = kl_pte(FILL_WINDOW + pa);
+	uint32_t va = FILL_WINDOW + (pa & ~(PAGE_SIZE - 1));
+	*pte = (pa & ~(PAGE_SIZE - 1)) | PTE_P;
+	invlpg(va);
+	v = *(volatile uint32_t *)(FILL_WINDOW + pa);
+	*pte = 0;
+	invlpg(va);
+	return v;
 }
 
 /* ---- arch.h ---- */

@@ -10,6 +10,8 @@
  *   panic              -> arch_panic(), printed as "panic ..."
  *   crash              -> a wild access: the trace crashes
  *   overflow           -> unbounded recursion: a double fault
+ *   triple             -> an empty IDT and int3: the machine resets
+ *   hang               -> loops forever
  * Anything else is malformed (status 2).
  */
 #include <stdbool.h>
@@ -141,6 +143,15 @@ static bool stub_line(char **w, int n, const runner_sink *out)
 		*(volatile uint32_t *)0xbffff000u = 1;
 	} else if (n == 1 && strcmp(w[0], "overflow") == 0) {
 		overflow(0);
+	} else if (n == 1 && strcmp(w[0], "triple") == 0) {
+		static const struct __attribute__((packed)) {
+			uint16_t limit;
+			uint32_t base;
+		} no_idt = { 0, 0 };
+		__asm__ volatile("lidt %0; int3" : : "m"(no_idt));
+	} else if (n == 1 && strcmp(w[0], "hang") == 0) {
+		for (;;)
+			__asm__ volatile("pause");
 	} else {
 		return false;
 	}

@@ -11,6 +11,7 @@
 
 static uint64_t memory_bitmap[WORDS]; /* set bit: FRAME_FREE */
 static bool initialized;
+static uint32_t free_frames; /* number of set bits, kept up to date */
 
 /* Frame number of a physical address. */
 static inline uint32_t addr_to_frame(uint32_t addr) { return addr >> 12; }
@@ -23,10 +24,15 @@ static inline bool get_bit(uint32_t i) { return (memory_bitmap[i / 64] >> (i % 6
 /* BitArray::set_bit */
 static inline void set_bit(uint32_t i, bool free)
 {
-	if (free)
-		memory_bitmap[i / 64] |= (uint64_t)1 << (i % 64);
-	else
-		memory_bitmap[i / 64] &= ~((uint64_t)1 << (i % 64));
+	uint64_t bit = (uint64_t)1 << (i % 64);
+	bool was_free = (memory_bitmap[i / 64] & bit) != 0;
+	if (free) {
+		memory_bitmap[i / 64] |= bit;
+		free_frames += !was_free;
+	} else {
+		memory_bitmap[i / 64] &= ~bit;
+		free_frames -= was_free;
+	}
 }
 
 /* BitArrayExt::set_bits_area over frames [from, to). */
@@ -70,6 +76,7 @@ static uint32_t next_occupied(uint32_t from, uint32_t to)
 void frame_allocator_init_all_reserved(void)
 {
 	memset(memory_bitmap, 0, sizeof(memory_bitmap));
+	free_frames = 0;
 	initialized = true;
 }
 
@@ -201,10 +208,7 @@ kernel_error frame_allocator_allocate_frames_fragmented(uint32_t length, region_
 /* Number of free frames. */
 uint32_t frame_allocator_free_count(void)
 {
-	uint32_t n = 0;
-	for (uint32_t w = 0; w < WORDS; w++)
-		n += (uint32_t)__builtin_popcountll(memory_bitmap[w]);
-	return n;
+	return free_frames;
 }
 
 /* Whether frame `frame` is free. */
