@@ -28,3 +28,18 @@ foreach(trace ${SR_CORPUS_TRACES})
                          FAIL_REGULAR_EXPRESSION "==[0-9]+==")
   endif()
 endforeach()
+
+# The whole corpus in QEMU on a real MMU, against the goldens and the hosted
+# port (label qemu).
+find_program(QEMU_I386 qemu-system-i386)
+if(SR_QEMU AND QEMU_I386 AND TARGET sr-kernel)
+  add_test(NAME qemu.corpus
+           COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} diff --impl qemu,c --quiet ${CMAKE_SOURCE_DIR}/corpus)
+  set_tests_properties(qemu.corpus PROPERTIES LABELS qemu TIMEOUT 1200
+                       ENVIRONMENT "${SR_TEST_ENV};SRDIFF_KERNEL=$<TARGET_FILE:sr-kernel>")
+endif()
+
+# The trace generator: valid, deterministic traces (label gen).
+add_test(NAME gen.unittest COMMAND ${Python3_EXECUTABLE} -m unittest -q test_gen
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/harness)
+set_tests_properties(gen.unittest PROPERTIES LABELS gen)

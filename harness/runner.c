@@ -174,7 +174,7 @@ static void names_remove(name_table *nt, name_slot *s)
 
 /* ---- the runner ------------------------------------------------------------ */
 
-typedef struct runner {
+struct runner {
 	const runner_sink *out, *err;
 	const runner_opts *opts;
 	const char *file;
@@ -185,7 +185,8 @@ typedef struct runner {
 	name_table procs, shms, mirrors;
 	process_memory *selected;
 	line_buf reason;
-} runner;
+	bool dead; /* panicked, malformed or broken: nothing more runs */
+};
 
 /* Sends a finished result line. */
 static void emit(runner *r, line_buf *l)
@@ -927,55 +928,83 @@ static void report_malformed(runner *r)
 	r->err->write(r->err->ctx, l.b, l.n);
 }
 
+static runner the_runner; /* static: survives a panic's longjmp unchanged */
+
+runner *runner_begin(const char *file, const runner_sink *out, const runner_sink *err, const runner_opts *opts)
+{
+	runner *r = &the_runner;
+	machine_reset();
+	frame_allocator_init_all_reserved();
+	memset(r, 0, sizeof(*r));
+	r->out = out;
+	r->err = err;
+	r->opts = opts;
+	r->file = file;
+	return r;
+}
+
+int runner_feed(runner *r, const char *line, size_t n)
+{
+	if (r->dead)
+		return RUNNER_DEAD;
+	r->line_no++;
+	if (MACHINE_SETJMP(machine_panic_jmp)) {
+		line_buf l = { .n = 0 };
+		lb_str(&l, "panic ");
+		lb_str(&l, machine_panic_msg ? machine_panic_msg : "");
+		emit(r, &l);
+		r->dead = true;
+		return RUNNER_DEAD;
+	}
+	if (!run_line(r, line, n)) {
+		report_malformed(r);
+		r->dead = true;
+		return RUNNER_MALFORMED;
+	}
+	if (r->opts && r->opts->check && r->started) {
+		const char *broken = check_now(r);
+		if (broken) {
+			report_invariant(r, broken, false);
+			r->dead = true;
+			return RUNNER_INVARIANT;
+		}
+	}
+	return RUNNER_OK;
+}
+
+int runner_end(runner *r)
+{
+	if (r->dead || !r->opts || !r->opts->check)
+		return RUNNER_OK;
+	r->dead = true;
+	if (MACHINE_SETJMP(machine_panic_jmp)) {
+		report_invariant(r, "a drop panicked in the end-of-trace teardown", true);
+		return RUNNER_INVARIANT;
+	}
+	const char *broken = teardown(r);
+	if (broken) {
+		report_invariant(r, broken, true);
+		return RUNNER_INVARIANT;
+	}
+	return RUNNER_OK;
+}
+
 int runner_run(const char *file, const char *text, size_t len,
                const runner_sink *out, const runner_sink *err,
                const runner_opts *opts)
 {
-	static runner r; /* static: survives the panic longjmp unchanged */
-	machine_reset();
-	frame_allocator_init_all_reserved();
-	memset(&r, 0, sizeof(r));
-	r.out = out;
-	r.err = err;
-	r.opts = opts;
-	r.file = file;
-
+	runner *r = runner_begin(file, out, err, opts);
 	size_t pos = 0;
 	while (pos < len) {
-		volatile size_t end = pos;
+		size_t end = pos;
 		while (end < len && text[end] != '\n')
 			end++;
-		r.line_no++;
-		if (MACHINE_SETJMP(machine_panic_jmp)) {
-			line_buf l = { .n = 0 };
-			lb_str(&l, "panic ");
-			lb_str(&l, machine_panic_msg ? machine_panic_msg : "");
-			emit(&r, &l);
+		int rc = runner_feed(r, text + pos, end - pos);
+		if (rc == RUNNER_DEAD)
 			return 0;
-		}
-		if (!run_line(&r, text + pos, end - pos)) {
-			report_malformed(&r);
-			return 2;
-		}
-		if (opts && opts->check && r.started) {
-			const char *broken = check_now(&r);
-			if (broken) {
-				report_invariant(&r, broken, false);
-				return 3;
-			}
-		}
+		if (rc != RUNNER_OK)
+			return rc;
 		pos = end + 1;
 	}
-	if (opts && opts->check) {
-		if (MACHINE_SETJMP(machine_panic_jmp)) {
-			report_invariant(&r, "a drop panicked in the end-of-trace teardown", true);
-			return 3;
-		}
-		const char *broken = teardown(&r);
-		if (broken) {
-			report_invariant(&r, broken, true);
-			return 3;
-		}
-	}
-	return 0;
+	return runner_end(r);
 }

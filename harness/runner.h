@@ -19,6 +19,20 @@ typedef struct runner_opts {
 	int check; /* run the invariant checker after every operation */
 } runner_opts;
 
+/* Line-at-a-time use (the fuzzer's): runner_begin resets the machine and
+ * the port; runner_feed runs one line (without its '\n'); runner_end ends
+ * the trace (the --check teardown). Only one runner exists at a time. */
+typedef struct runner runner;
+enum {
+	RUNNER_OK = 0,        /* go on */
+	RUNNER_MALFORMED = 2, /* reported on err; the trace is over */
+	RUNNER_INVARIANT = 3, /* reported on err; the trace is over */
+	RUNNER_DEAD = 4,      /* a panic (its line is on out) or an earlier end */
+};
+runner *runner_begin(const char *file, const runner_sink *out, const runner_sink *err, const runner_opts *opts);
+int runner_feed(runner *r, const char *line, size_t n);
+int runner_end(runner *r);
+
 /* Replays one trace held in memory (`text`, `len` bytes; `file` names it in
  * messages). Result lines go to `out`; a malformed line is reported on
  * `err` as "FILE:LINE: reason\n". Resets the machine and the port first.

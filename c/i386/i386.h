@@ -100,6 +100,7 @@ void trap(struct trapframe *tf);
 
 /* ---- kmain.c ---- */
 
+void kmain(void);
 _Noreturn void kernel_exit(int fatal);
 _Noreturn void trace_crashed(const char *reason);
 _Noreturn void trace_fatal(const char *reason);

@@ -1,11 +1,22 @@
 /* libc.c -- the few C library and compiler runtime routines a freestanding
  * i386 kernel needs: memory and string functions, 64-bit division and bit
- * counting.
- * GCC compiles it with -fno-tree-loop-distribute-patterns so that the loops below
- * are not turned back into calls to themselves. The direction flag is
- * always clear in this kernel. */
+ * counting. GCC compiles it with -fno-tree-loop-distribute-patterns so that
+ * the loops below are not turned back into calls to themselves. The
+ * direction flag is always clear in this kernel. */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+/* The compiler runtime routines GCC and Clang call on i386. */
+uint64_t __udivmoddi4(uint64_t num, uint64_t den, uint64_t *rem);
+uint64_t __udivdi3(uint64_t a, uint64_t b);
+uint64_t __umoddi3(uint64_t a, uint64_t b);
+int64_t __divdi3(int64_t a, int64_t b);
+int64_t __moddi3(int64_t a, int64_t b);
+int __popcountsi2(uint32_t x);
+int __popcountdi2(uint64_t x);
+int __ctzdi2(uint64_t x);
+int __clzdi2(uint64_t x);
 
 /* Fills with `rep stosl` for the bulk, bytes for the rest. */
 void *memset(void *dst, int c, size_t n)

@@ -207,14 +207,27 @@ paddr_t machine_boot_directory(void)
 	return V2P((uint32_t)boot_pd);
 }
 
-/* machine.h: a physical load for the invariant checker. Below 16 MiB the
- * page is mapped in the fill window just for this load, so KernelLand looks
- * the same before and after. */
+/* True when `pa` holds a KernelLand PTE of the kernel's own area (fill
+ * window and direct map, from FILL_WINDOW up). */
+static bool is_own_pte(paddr_t pa)
+{
+	uint32_t lo = V2P((uint32_t)kl_pte(FILL_WINDOW));
+	uint32_t hi = V2P((uint32_t)&kl_ptes[KL_PTE_COUNT]);
+	return pa >= lo && pa < hi;
+}
+
+/* machine.h: a physical load for the invariant checker. The PTEs of the
+ * kernel's own KernelLand area read as 0: that area is the machine's, not
+ * the port's, and the checker must see KernelLand as the hosted machine
+ * has it (only the port's pages). Below 16 MiB the page is mapped in the
+ * fill window just for this load, so KernelLand is the same afterwards. */
 uint32_t machine_phys_read32(paddr_t pa)
 {
 	uint32_t v;
 
 	pa &= ~3u;
+	if (is_own_pte(pa))
+		return 0;
 	if (pa >= KERNEL_PHYS && pa < direct_end_pa)
 		return *(volatile uint32_t *)P2V(pa);
 	if (pa >= KERNEL_PHYS)

@@ -105,12 +105,15 @@ static void stub_map(uint32_t va, uint32_t pa, bool ro)
 	arch_flush_tlb();
 }
 
-/* Infinite recursion that the compiler cannot turn into a loop. */
+/* Recursion deep enough to overflow any stack (the volatile keeps the
+ * compiler from turning it into a loop). */
 static int overflow(volatile int depth)
 {
 	volatile char pad[256];
 	pad[0] = (char)depth;
-	return overflow(depth + 1) + pad[0];
+	if (depth < 0x7fffffff)
+		return overflow(depth + 1) + pad[0];
+	return pad[0];
 }
 
 /* Runs one stub line; returns false when it is malformed. */

@@ -16,10 +16,14 @@ static int passed, failed;
 
 #define CHECK(cond) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); } } while (0)
 
-/* CHECK that `stmt` panics. */
+/* Where an unexpected panic lands (main). */
+static machine_jmp_buf top_jmp;
+
+/* CHECK that `stmt` panics; then unexpected panics land in main again. */
 #define CHECK_PANICS(stmt) do { \
 	if (!MACHINE_SETJMP(machine_panic_jmp)) { stmt; failed++; printf("FAIL %s:%d: no panic: %s\n", __FILE__, __LINE__, #stmt); } \
-	else passed++; } while (0)
+	else passed++; \
+	memcpy(machine_panic_jmp, top_jmp, sizeof(top_jmp)); } while (0)
 
 /* A fresh machine with frames [start, end) free. */
 static void fresh(paddr_t start, paddr_t end)
@@ -37,7 +41,6 @@ static void test_frame_allocator(void)
 	fresh(0x1000, 0x9000); /* frames 1..8 */
 	CHECK(frame_allocator_free_count() == 8);
 	CHECK(KERR_IS_OK(frame_allocator_allocate_frame(&r)) && r.start_addr == 0x1000 && r.frames == 1);
-	/* a hole at frame 2 (0x2000): a 3-frame region goes after it... no: 2..4 is free */
 	physical_mem_region r2;
 	CHECK(KERR_IS_OK(frame_allocator_allocate_region(0x3000, &r2)) && r2.start_addr == 0x2000);
 	physical_mem_region_drop(&r);
@@ -226,13 +229,66 @@ static void test_hierarchy(void)
 	CHECK(frame_allocator_free_count() == 1024);
 }
 
+/* KernelMemory's own API (upstream uses it outside ProcessMemory too). */
+static void test_kernel_memory(void)
+{
+	kernel_memory *km = get_kernel_memory();
+	fresh(0x00400000, 0x00408000); /* 8 frames */
+	vaddr_t a = kernel_memory_get_page(km);
+	CHECK(a == 0xc0000000 && frame_allocator_free_count() == 7);
+	page_state st = kernel_memory_mapping_state(km, a + 0x123);
+	CHECK(st.kind == PAGE_STATE_PRESENT && st.addr == 0x00400000);
+	vaddr_t b = kernel_memory_get_pages(km, 0x3000);
+	CHECK(b == 0xc0001000 && frame_allocator_free_count() == 4);
+	uint32_t *w = arch_kptr(b + 0x2000);
+	CHECK(*w == 0x00403000); /* data frames are not zeroed */
+	kernel_memory_guard(km, 0xc0004000, 0x1000);
+	CHECK(kernel_memory_mapping_state(km, 0xc0004000).kind == PAGE_STATE_GUARDED);
+	vaddr_t c;
+	CHECK(KERR_IS_OK(kernel_memory_find_virtual_space(km, 0x1000, &c)) && c == 0xc0005000);
+	CHECK(KERR_IS_OK(kernel_memory_find_virtual_space_aligned(km, 0x1000, 0x400000, &c)) && c == 0xc0400000);
+	kernel_memory_unmap(km, b, 0x3000);
+	CHECK(frame_allocator_free_count() == 7);
+	physical_mem_region mmio;
+	CHECK(KERR_IS_OK(physical_mem_region_on_fixed_mmio(0x00900000, 0x2000, &mmio)));
+	vaddr_t d = kernel_memory_map_phys_region(km, mmio, MAPPING_ACCESS_RIGHTS_K_RW);
+	CHECK(d == 0xc0001000 && kernel_memory_mapping_state(km, d + 0x1000).addr == 0x00901000);
+	region_vec v;
+	CHECK(KERR_IS_OK(frame_allocator_allocate_frames_fragmented(0x2000, &v)));
+	vaddr_t e = kernel_memory_map_phys_regions(km, &v, MAPPING_ACCESS_RIGHTS_K_RW);
+	CHECK(e == 0xc0005000); /* 0xc0003000 is a one-page hole before the guard */
+	vaddr_t f = kernel_memory_map_frame_iterator(km, frame_iter_vec(&v), MAPPING_ACCESS_RIGHTS_K_RW);
+	CHECK(f == 0xc0007000 && kernel_memory_mapping_state(km, f).addr == v.items[0].start_addr);
+	kernel_memory_unmap_no_dealloc(km, e, 0x2000);
+	kernel_memory_unmap_no_dealloc(km, f, 0x2000);
+	region_vec_drop(&v);
+	CHECK_PANICS(kernel_memory_unmap(km, 0xc0004000 + 0x400000, 0x1000)); /* not mapped */
+	/* reserve_kernel_land_frames marks what KernelLand maps: a frame that is
+	 * free yet mapped in KernelLand would now be taken */
+	fresh(0x00400000, 0x00408000);
+	/* as at boot, the frames of the boot directory and KernelLand tables are
+	 * in RAM the allocator believes free */
+	frame_allocator_mark_area_free(SIM_BOOT_DIR, SIM_FLAT_END);
+	kernel_memory_map_phys_region_to(km, physical_mem_region_new_unchecked(0x00400000, 0x1000), 0xc0000000,
+	                                 MAPPING_ACCESS_RIGHTS_K_RW);
+	kernel_memory_reserve_kernel_land_frames(km);
+	CHECK(!frame_allocator_frame_is_free(0x400) && frame_allocator_free_count() == 7);
+	CHECK_PANICS(mark_frame_bootstrap_allocated(0x00400000));
+}
+
 int main(void)
 {
+	if (MACHINE_SETJMP(machine_panic_jmp)) {
+		printf("FAIL unexpected panic: %s\n%d passed, %d failed\n", machine_panic_msg, passed, failed + 1);
+		return 1;
+	}
+	memcpy(top_jmp, machine_panic_jmp, sizeof(top_jmp));
 	test_frame_allocator();
 	test_bookkeeping();
 	test_mapping();
 	test_entries_and_lands();
 	test_hierarchy();
+	test_kernel_memory();
 	machine_shutdown();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
