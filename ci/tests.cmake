@@ -43,3 +43,10 @@ endif()
 add_test(NAME gen.unittest COMMAND ${Python3_EXECUTABLE} -m unittest -q test_gen
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/harness)
 set_tests_properties(gen.unittest PROPERTIES LABELS gen)
+
+# Hostile input made at test time (a 10^6-line trace, 1 MiB lines, NUL
+# bytes, binary junk, an empty file): exit 0 or 2 as expected, never a crash.
+add_test(NAME hostile.c
+         COMMAND sh -c "${Python3_EXECUTABLE} \"$1/harness/make_hostile.py\" \"$2\" >/dev/null && ${Python3_EXECUTABLE} \"$1/harness/srdiff\" diff --impl c --quiet \"$2\""
+                 sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/hostile)
+set_tests_properties(hostile.c PROPERTIES LABELS hostile ENVIRONMENT "${SR_TEST_ENV}")

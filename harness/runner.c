@@ -28,28 +28,35 @@ static bool tok_is(tok t, const char *lit)
 	return lit[i] == '\0';
 }
 
-/* An output line being built. */
+/* An output line being built. With a sink, a full buffer is written out
+ * and reused (result lines have no length limit: a walk can be long);
+ * without one, the text is truncated (messages). */
 typedef struct line_buf {
 	char b[1024];
 	size_t n;
+	const runner_sink *sink;
 } line_buf;
+
+static void lb_char(line_buf *l, char c)
+{
+	if (l->n == sizeof(l->b) - 1 && l->sink) {
+		l->sink->write(l->sink->ctx, l->b, l->n);
+		l->n = 0;
+	}
+	if (l->n < sizeof(l->b) - 1)
+		l->b[l->n++] = c;
+}
 
 static void lb_str(line_buf *l, const char *s)
 {
-	while (*s && l->n < sizeof(l->b) - 1)
-		l->b[l->n++] = *s++;
+	while (*s)
+		lb_char(l, *s++);
 }
 
 static void lb_mem(line_buf *l, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n && l->n < sizeof(l->b) - 1; i++)
-		l->b[l->n++] = s[i];
-}
-
-static void lb_char(line_buf *l, char c)
-{
-	if (l->n < sizeof(l->b) - 1)
-		l->b[l->n++] = c;
+	for (size_t i = 0; i < n; i++)
+		lb_char(l, s[i]);
 }
 
 /* 0x and 8 lower-case hex digits. */
@@ -197,7 +204,7 @@ static void emit(runner *r, line_buf *l)
 
 static void emit_str(runner *r, const char *s)
 {
-	line_buf l = { .n = 0 };
+	line_buf l = { .n = 0, .sink = r->out };
 	lb_str(&l, s);
 	emit(r, &l);
 }
@@ -331,7 +338,7 @@ static bool parse_args(runner *r, tok op, const char *sig, const tok *toks, size
 
 static void emit_error(runner *r, kernel_error e)
 {
-	line_buf l = { .n = 0 };
+	line_buf l = { .n = 0, .sink = r->out };
 	lb_str(&l, "err ");
 	lb_str(&l, kernel_error_name(e.kind));
 	switch (e.kind) {
@@ -358,7 +365,7 @@ static void emit_result(runner *r, kernel_error e)
 
 static void emit_ok_hex(runner *r, uint32_t v)
 {
-	line_buf l = { .n = 0 };
+	line_buf l = { .n = 0, .sink = r->out };
 	lb_str(&l, "ok ");
 	lb_hex(&l, v);
 	emit(r, &l);
@@ -366,7 +373,7 @@ static void emit_ok_hex(runner *r, uint32_t v)
 
 static void emit_query(runner *r, const mapping *m)
 {
-	line_buf l = { .n = 0 };
+	line_buf l = { .n = 0, .sink = r->out };
 	lb_str(&l, "ok addr="); lb_hex(&l, m->address);
 	lb_str(&l, " len="); lb_hex(&l, m->length);
 	lb_str(&l, " type="); lb_str(&l, memory_type_name(memory_state_ty(m->state)));
@@ -382,7 +389,7 @@ static void emit_query(runner *r, const mapping *m)
 
 static void emit_frames(runner *r, const mapping *m)
 {
-	line_buf l = { .n = 0 };
+	line_buf l = { .n = 0, .sink = r->out };
 	frame_iter it = mapping_frames_it(m);
 	paddr_t p, run_start = 0;
 	uint32_t run_len = 0;
@@ -697,7 +704,7 @@ static bool run_op(runner *r, const tok *toks, size_t ntoks)
 		                               memory_permissions_from_bits_truncate(a.n[4]),
 		                               memory_permissions_from_bits_truncate(a.n[5]), 0, 0, 0, &cr);
 		if (KERR_IS_OK(e)) {
-			line_buf l = { .n = 0 };
+			line_buf l = { .n = 0, .sink = r->out };
 			lb_str(&l, "ok state="); lb_hex(&l, cr.state);
 			lb_str(&l, " perms="); lb_hex(&l, cr.perms);
 			lb_str(&l, " attrs="); lb_hex(&l, cr.attrs);
@@ -719,6 +726,7 @@ static bool run_op(runner *r, const tok *toks, size_t ntoks)
 			return bad(r, "walk ADDR + LEN must not exceed 0xc0000000", NOTOK);
 		walk_state w;
 		w.l.n = 0;
+		w.l.sink = r->out;
 		w.open = false;
 		lb_str(&w.l, "ok");
 		table_hierarchy_for_every_entry(process_memory_get_hierarchy(r->selected), a.n[0], a.n[1], walk_entry, &w);
@@ -727,7 +735,7 @@ static bool run_op(runner *r, const tok *toks, size_t ntoks)
 	} else if (tok_is(op, "free_frames")) {
 		if (!parse_args(r, op, "", av, ac, &a))
 			return false;
-		line_buf l = { .n = 0 };
+		line_buf l = { .n = 0, .sink = r->out };
 		lb_str(&l, "ok ");
 		lb_dec(&l, frame_allocator_free_count());
 		emit(r, &l);
@@ -823,7 +831,7 @@ static const char *teardown(runner *r)
 /* Reports a broken invariant on err. */
 static void report_invariant(runner *r, const char *what, bool at_end)
 {
-	line_buf l = { .n = 0 };
+	line_buf l = { .n = 0, .sink = r->err };
 	lb_str(&l, r->file);
 	lb_char(&l, ':');
 	lb_dec(&l, r->line_no);
@@ -918,7 +926,7 @@ static bool run_line(runner *r, const char *line, size_t n)
 /* Reports the malformed line on err. */
 static void report_malformed(runner *r)
 {
-	line_buf l = { .n = 0 };
+	line_buf l = { .n = 0, .sink = r->err };
 	lb_str(&l, r->file);
 	lb_char(&l, ':');
 	lb_dec(&l, r->line_no);
@@ -949,7 +957,7 @@ int runner_feed(runner *r, const char *line, size_t n)
 		return RUNNER_DEAD;
 	r->line_no++;
 	if (MACHINE_SETJMP(machine_panic_jmp)) {
-		line_buf l = { .n = 0 };
+		line_buf l = { .n = 0, .sink = r->out };
 		lb_str(&l, "panic ");
 		lb_str(&l, machine_panic_msg ? machine_panic_msg : "");
 		emit(r, &l);
