@@ -50,3 +50,15 @@ add_test(NAME hostile.c
          COMMAND sh -c "${Python3_EXECUTABLE} \"$1/harness/make_hostile.py\" \"$2\" >/dev/null && ${Python3_EXECUTABLE} \"$1/harness/srdiff\" diff --impl c --quiet \"$2\""
                  sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/hostile)
 set_tests_properties(hostile.c PROPERTIES LABELS hostile ENVIRONMENT "${SR_TEST_ENV}")
+
+# The Rust reference model: its own tests, and the corpus replayed on c and
+# ref side by side (label ref).
+if(CARGO)
+  add_test(NAME ref.cargo_test COMMAND ${CARGO} test --release --offline --quiet
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/reference)
+  add_test(NAME ref.diff_corpus
+           COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} diff --impl c,ref --quiet ${CMAKE_SOURCE_DIR}/corpus)
+  set_tests_properties(ref.cargo_test PROPERTIES LABELS ref TIMEOUT 900 RUN_SERIAL ON)
+  set_tests_properties(ref.diff_corpus PROPERTIES LABELS ref DEPENDS ref.cargo_test
+                       ENVIRONMENT "${SR_TEST_ENV}")
+endif()

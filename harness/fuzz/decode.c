@@ -206,7 +206,8 @@ static void remember_region(decoder *d, uint32_t addr, uint32_t len)
 static size_t op_line(decoder *d, int op, char *buf, size_t cap)
 {
 	int i;
-	uint32_t a, b, c;
+	uint32_t a, b, c, rights;
+	const char *ty;
 	bool need_proc = !(op == OP_NEW || op == OP_SELECT || op == OP_SHM || op == OP_SHM_DROP ||
 	                   op == OP_MIRROR_DROP || op == OP_READ || op == OP_WRITE || op == OP_MIRROR_READ ||
 	                   op == OP_MIRROR_WRITE || op == OP_FREE_FRAMES);
@@ -255,31 +256,37 @@ static size_t op_line(decoder *d, int op, char *buf, size_t cap)
 	case OP_CREATE:
 		a = v_addr(d);
 		b = v_len(d);
+		ty = TYPES[u8(d) % 22];
+		rights = u8(d) % 16u;
 		remember_region(d, a, b);
-		return (size_t)snprintf(buf, cap, "create_regular_mapping 0x%08x 0x%08x %s %u", a, b,
-		                        TYPES[u8(d) % 22], u8(d) % 16u);
+		return (size_t)snprintf(buf, cap, "create_regular_mapping 0x%08x 0x%08x %s %u", a, b, ty, rights);
 	case OP_MAP_ALLOC:
 		a = v_len(d);
 		b = v_addr(d);
+		ty = TYPES[u8(d) % 22];
+		rights = u8(d) % 16u;
 		remember_region(d, b, a);
-		return (size_t)snprintf(buf, cap, "map_phys_region_to alloc 0x%08x 0x%08x %s %u", a, b,
-		                        TYPES[u8(d) % 22], u8(d) % 16u);
+		return (size_t)snprintf(buf, cap, "map_phys_region_to alloc 0x%08x 0x%08x %s %u", a, b, ty, rights);
 	case OP_MAP_MMIO:
 		a = v_paddr(d);
 		b = v_len(d);
 		c = v_addr(d);
+		ty = TYPES[u8(d) % 22];
+		rights = u8(d) % 16u;
 		remember_region(d, c, b);
-		return (size_t)snprintf(buf, cap, "map_phys_region_to mmio 0x%08x 0x%08x 0x%08x %s %u", a, b, c,
-		                        TYPES[u8(d) % 22], u8(d) % 16u);
+		return (size_t)snprintf(buf, cap, "map_phys_region_to mmio 0x%08x 0x%08x 0x%08x %s %u", a, b, c, ty,
+		                        rights);
 	case OP_MAP_PARTIAL: {
 		if ((i = pick_live(d->shm_live, DEC_SHMS, u8(d))) < 0)
 			return 0;
 		a = v_addr(d);
 		b = v_len(d);
 		c = v_len(d);
+		ty = TYPES[u8(d) % 22];
+		rights = u8(d) % 16u;
 		remember_region(d, a, c);
 		return (size_t)snprintf(buf, cap, "map_partial_shared_mapping S%d 0x%08x 0x%08x 0x%08x %s %u", i, a, b, c,
-		                        TYPES[u8(d) % 22], u8(d) % 16u);
+		                        ty, rights);
 	}
 	case OP_GUARD:
 		a = v_addr(d);

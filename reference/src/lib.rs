@@ -1,0 +1,27 @@
+//! An independent executable model of the SunriseOS memory module (i386):
+//! process memory, bookkeeping, mappings, two-level page tables, kernel
+//! memory, cross-process mirrors and the bitmap frame allocator, driven by
+//! trace files (see the project's trace format) and printing the same
+//! result stream as upstream.
+//!
+//! Layers, bottom up:
+//! * [`types`]: memory types, rights, kernel errors, checked arithmetic;
+//! * [`phys`], [`alloc`], [`machine`]: physical memory, frame allocator, MMU;
+//! * [`paging`]: page-table walks and KernelLand;
+//! * [`mapping`], [`bookkeeping`], [`process`]: the process-level operations;
+//! * [`parse`], [`model`]: trace lines and the trace state machine;
+//! * [`ffi`]: a small C interface to the model.
+
+pub mod alloc;
+pub mod bookkeeping;
+pub mod ffi;
+pub mod machine;
+pub mod mapping;
+pub mod model;
+pub mod paging;
+pub mod parse;
+pub mod phys;
+pub mod process;
+pub mod types;
+
+pub use model::{Model, Outcome};
