@@ -19,9 +19,30 @@ pub fn range_in_trace_ram(start: u32, end: u32) -> bool {
 
 const WORDS: usize = 1024;
 
+type Pages = Vec<Option<Box<[u32; WORDS]>>>;
+
 /// Sparse physical memory: one optional page per frame number.
 pub struct PhysMem {
-    pages: Vec<Option<Box<[u32; WORDS]>>>,
+    pages: Pages,
+    /// Frame numbers of the materialised pages, so that a reset only
+    /// revisits those (the fuzzer resets the model thousands of times a
+    /// second).
+    touched: Vec<u32>,
+}
+
+thread_local! {
+    /// Page tables of dropped memories, already emptied, for reuse.
+    static POOL: std::cell::RefCell<Vec<Pages>> = std::cell::RefCell::new(Vec::new());
+}
+
+impl Drop for PhysMem {
+    fn drop(&mut self) {
+        for f in self.touched.drain(..) {
+            self.pages[f as usize] = None;
+        }
+        let pages = std::mem::take(&mut self.pages);
+        POOL.with(|p| p.borrow_mut().push(pages));
+    }
 }
 
 impl Default for PhysMem {
@@ -33,7 +54,8 @@ impl Default for PhysMem {
 impl PhysMem {
     /// Memory as it is before a trace.
     pub fn new() -> PhysMem {
-        PhysMem { pages: vec![None; 1 << 20] }
+        let pages = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_else(|| vec![None; 1 << 20]);
+        PhysMem { pages, touched: Vec::new() }
     }
 
     /// Initial value of the aligned word at `paddr`.
@@ -47,7 +69,11 @@ impl PhysMem {
 
     fn page_mut(&mut self, paddr: u32) -> &mut [u32; WORDS] {
         let base = paddr & !0xfff;
-        self.pages[(base >> 12) as usize].get_or_insert_with(|| {
+        let slot = &mut self.pages[(base >> 12) as usize];
+        if slot.is_none() {
+            self.touched.push(base >> 12);
+        }
+        slot.get_or_insert_with(|| {
             let mut page = Box::new([0u32; WORDS]);
             for (i, w) in page.iter_mut().enumerate() {
                 *w = PhysMem::initial_word(base + 4 * i as u32);
