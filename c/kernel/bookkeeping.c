@@ -154,6 +154,14 @@ static void bk_insert(userspace_bookkeeping *bk, mapping m)
 	node->left = node->right = 0;
 	node->height = 1;
 	node->m = m;
+	node->prev = m.address ? tree_floor(bk->root, m.address - 1) : 0;
+	node->next = node->prev ? node->prev->next : bk->first;
+	if (node->prev)
+		node->prev->next = node;
+	else
+		bk->first = node;
+	if (node->next)
+		node->next->prev = node;
 	bk->root = tree_insert(bk->root, node);
 	bk->count++;
 }
@@ -165,6 +173,7 @@ void userspace_bookkeeping_new(userspace_bookkeeping *bk)
 {
 	mapping kl, rtl;
 	bk->root = 0;
+	bk->first = 0;
 	bk->count = 0;
 	EXPECT(mapping_new(land_start_addr(&KERNEL_LAND), mapping_frames_none(), 0, land_length(&KERNEL_LAND),
 	                   MEMORY_TYPE_RESERVED, 0, &kl),
@@ -181,6 +190,7 @@ void userspace_bookkeeping_drop(userspace_bookkeeping *bk)
 {
 	bk_node *root = bk->root;
 	bk->root = 0;
+	bk->first = 0;
 	bk->count = 0;
 	tree_drop(root);
 }
@@ -278,6 +288,12 @@ kernel_error userspace_bookkeeping_remove_mapping(userspace_bookkeeping *bk, vad
 	bk_node *removed;
 	bk->root = tree_remove(bk->root, address, &removed);
 	bk->count--;
+	if (removed->prev)
+		removed->prev->next = removed->next;
+	else
+		bk->first = removed->next;
+	if (removed->next)
+		removed->next->prev = removed->prev;
 	*out = removed->m;
 	arch_free(removed);
 	return kerr_ok();
@@ -293,19 +309,15 @@ kernel_error userspace_bookkeeping_remove_mapping_split(userspace_bookkeeping *b
 /* In-order successor of the node holding m. */
 const mapping *userspace_bookkeeping_next(const userspace_bookkeeping *bk, const mapping *m)
 {
-	if (m->address == USIZE_MAX)
-		return 0;
-	bk_node *n = tree_ceil(bk->root, m->address + 1);
-	return n ? &n->m : 0;
+	(void)bk;
+	const bk_node *n = (const bk_node *)((const char *)m - offsetof(bk_node, m));
+	return n->next ? &n->next->m : 0;
 }
 
 /* The mapping with the lowest address. */
 const mapping *userspace_bookkeeping_first(const userspace_bookkeeping *bk)
 {
-	bk_node *n = bk->root;
-	while (n && n->left)
-		n = n->left;
-	return n ? &n->m : 0;
+	return bk->first ? &bk->first->m : 0;
 }
 
 /* UserspaceBookkeeping::find_available_space */
@@ -313,7 +325,8 @@ kernel_error userspace_bookkeeping_find_available_space(const userspace_bookkeep
 {
 	TRY(check_nonzero_length(length));
 	vaddr_t last_address = USER_LAND.start;
-	for (const mapping *m = userspace_bookkeeping_first(bk); m; m = userspace_bookkeeping_next(bk, m)) {
+	for (const bk_node *n = bk->first; n; n = n->next) {
+		const mapping *m = &n->m;
 		if (ck_sub(m->address, last_address) >= length) {
 			*out = last_address;
 			return kerr_ok();

@@ -9,12 +9,14 @@
 
 typedef struct bk_node {
 	struct bk_node *left, *right;
+	struct bk_node *prev, *next; /* in address order */
 	int height;
 	mapping m;
 } bk_node;
 
 typedef struct userspace_bookkeeping {
 	bk_node *root;
+	bk_node *first; /* lowest address */
 	uint32_t count;
 } userspace_bookkeeping;
 

@@ -51,6 +51,10 @@ int srref_line(srref *m, const char *line, size_t len, char *out, size_t outcap)
  * be long (a `walk` over all of UserLand can reach tens of megabytes). */
 size_t srref_out_len(const srref *m);
 
+/* Benchmarks only: frees the frames of [start, end) beyond trace RAM
+ * (a larger simulated physical memory; never reachable from a trace). */
+void srref_bench_free(srref *m, unsigned int start, unsigned int end);
+
 #ifdef __cplusplus
 }
 #endif

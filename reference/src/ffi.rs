@@ -174,3 +174,16 @@ mod tests {
         unsafe { srref_free(m) };
     }
 }
+
+/// Benchmarks only: makes the frames of `[start, end)` free, beyond what a
+/// trace's `phys` lines may declare (the bench runner's larger simulated
+/// physical memory). Memory outside trace RAM reads as zero.
+///
+/// # Safety
+/// `m` must be null or a live pointer returned by [`srref_new`].
+#[no_mangle]
+pub unsafe extern "C" fn srref_bench_free(m: *mut Srref, start: u32, end: u32) {
+    if let Some(h) = m.as_mut() {
+        h.model.bench_free(start, end);
+    }
+}

@@ -58,6 +58,11 @@ impl Model {
         *self = Model::new();
     }
 
+    /// Benchmarks only: frees `[start, end)` in the frame allocator.
+    pub fn bench_free(&mut self, start: u32, end: u32) {
+        self.k.m.frames.set_range(start, end, true);
+    }
+
     /// Whether a panic ended the trace.
     pub fn is_dead(&self) -> bool {
         self.dead.is_some()

@@ -1,0 +1,459 @@
+/* srp.c -- the panic-armed shim between the Rust crate `sunrise_mm_c` and the
+ * C port (see srp.h).
+ *
+ * It is written against the public headers (c/include/sunrise_mm/) and also
+ * includes the harness's machine.h, so any drift between the public
+ * declarations and the backend's fails this build. */
+#include <stdlib.h>
+
+#include <sunrise_mm/sunrise_mm.h>
+#include <sunrise_mm/machine.h>
+#include "machine.h" /* harness/machine.h: must agree with sunrise_mm/machine.h */
+
+#include "srp.h"
+
+/* Arms the panic landing pad in the calling frame: a port panic makes the
+ * calling srp_* function return SRP_PANICKED. Must be used directly in the
+ * function that calls the port (the frame must stay live). */
+#define SRP_ARM() do { if (MACHINE_SETJMP(machine_panic_jmp)) return SRP_PANICKED; } while (0)
+
+const char *srp_panic_message(void)
+{
+	return machine_panic_msg ? machine_panic_msg : "";
+}
+
+static void put_err(srp_err *o, kernel_error e)
+{
+	o->kind = (uint32_t)e.kind;
+	o->address = e.address;
+	o->size = e.size;
+	o->ty = (uint32_t)e.ty;
+}
+
+static void put_info(srp_mapping_info *o, const mapping *m)
+{
+	o->address = mapping_address(m);
+	o->length = mapping_length(m);
+	o->state = mapping_state(m);
+	o->flags = mapping_flags(m);
+	o->offset = mapping_phys_offset(m);
+	o->frames_kind = (uint32_t)mapping_frames_of(m)->kind;
+}
+
+static physical_mem_region region_of(srp_region r)
+{
+	physical_mem_region p;
+	p.frames = r.frames;
+	p.start_addr = r.start;
+	p.should_free_on_drop = r.free_on_drop != 0;
+	return p;
+}
+
+static srp_region srp_region_of(const physical_mem_region *p)
+{
+	srp_region r;
+	r.start = p->start_addr;
+	r.frames = p->frames;
+	r.free_on_drop = p->should_free_on_drop ? 1u : 0u;
+	return r;
+}
+
+/* ---- pure functions -------------------------------------------------------- */
+
+uint32_t srp_memory_type_get_memory_state(uint32_t ty)
+{
+	return ty < MEMORY_TYPE_COUNT ? memory_type_get_memory_state((memory_type)ty) : 0;
+}
+
+uint32_t srp_memory_state_ty(uint32_t state) { return (uint32_t)memory_state_ty(state); }
+uint32_t srp_memory_state_from_bits_truncate(uint32_t bits) { return memory_state_from_bits_truncate(bits); }
+uint32_t srp_memory_permissions_from_bits_truncate(uint32_t bits) { return memory_permissions_from_bits_truncate(bits); }
+uint32_t srp_mapping_access_rights_to_memory_permissions(uint32_t rights)
+{
+	return mapping_access_rights_to_memory_permissions(rights);
+}
+const char *srp_memory_type_name(uint32_t ty) { return memory_type_name((memory_type)ty); }
+const char *srp_kernel_error_name(uint32_t kind) { return kernel_error_name((kernel_error_kind)kind); }
+
+/* ---- machine and frame allocator ------------------------------------------ */
+
+int srp_machine_reset(void)
+{
+	SRP_ARM();
+	machine_reset();
+	frame_allocator_init_all_reserved();
+	return SRP_OK;
+}
+
+int srp_mark_area_free(uint32_t start, uint32_t end)
+{
+	SRP_ARM();
+	frame_allocator_mark_area_free(start, end);
+	return SRP_OK;
+}
+
+int srp_mark_area_reserved(uint32_t start, uint32_t end)
+{
+	SRP_ARM();
+	frame_allocator_mark_area_reserved(start, end);
+	return SRP_OK;
+}
+
+int srp_mark_frame_bootstrap_allocated(uint32_t addr)
+{
+	SRP_ARM();
+	mark_frame_bootstrap_allocated(addr);
+	return SRP_OK;
+}
+
+int srp_read32(uint32_t va, uint32_t *out, int *fault)
+{
+	SRP_ARM();
+	*fault = machine_read32(va, out) != 0;
+	return SRP_OK;
+}
+
+int srp_write32(uint32_t va, uint32_t value, int *fault)
+{
+	SRP_ARM();
+	*fault = machine_write32(va, value) != 0;
+	return SRP_OK;
+}
+
+int srp_boot_directory(uint32_t *out)
+{
+	SRP_ARM();
+	*out = machine_boot_directory();
+	return SRP_OK;
+}
+
+int srp_read_cr3(uint32_t *out)
+{
+	SRP_ARM();
+	*out = arch_read_cr3();
+	return SRP_OK;
+}
+
+int srp_free_count(uint32_t *out)
+{
+	SRP_ARM();
+	*out = frame_allocator_free_count();
+	return SRP_OK;
+}
+
+/* ---- FrameAllocator / PhysicalMemRegion ------------------------------------ */
+
+int srp_allocate_region(uint32_t length, srp_err *err, srp_region *out)
+{
+	SRP_ARM();
+	physical_mem_region r;
+	kernel_error e = frame_allocator_allocate_region(length, &r);
+	put_err(err, e);
+	if (KERR_IS_OK(e))
+		*out = srp_region_of(&r);
+	return SRP_OK;
+}
+
+int srp_allocate_frames_fragmented(uint32_t length, srp_err *err, srp_region **out, uint32_t *n)
+{
+	SRP_ARM();
+	region_vec v;
+	kernel_error e = frame_allocator_allocate_frames_fragmented(length, &v);
+	put_err(err, e);
+	*out = 0;
+	*n = 0;
+	if (!KERR_IS_OK(e))
+		return SRP_OK;
+	srp_region *buf = malloc((v.len ? v.len : 1) * sizeof(*buf));
+	if (!buf)
+		arch_panic("srp: out of host memory");
+	for (uint32_t i = 0; i < v.len; i++)
+		buf[i] = srp_region_of(&v.items[i]);
+	*out = buf;
+	*n = v.len;
+	/* the regions now belong to the caller: free the Vec's buffer only */
+	arch_free(v.items);
+	return SRP_OK;
+}
+
+void srp_free_buffer(void *p)
+{
+	free(p);
+}
+
+int srp_on_fixed_mmio(uint32_t address, uint32_t length, srp_err *err, srp_region *out)
+{
+	SRP_ARM();
+	physical_mem_region r;
+	kernel_error e = physical_mem_region_on_fixed_mmio(address, length, &r);
+	put_err(err, e);
+	if (KERR_IS_OK(e))
+		*out = srp_region_of(&r);
+	return SRP_OK;
+}
+
+int srp_region_drop(srp_region r)
+{
+	SRP_ARM();
+	physical_mem_region p = region_of(r);
+	physical_mem_region_drop(&p);
+	return SRP_OK;
+}
+
+/* ---- shared frames --------------------------------------------------------- */
+
+int srp_shared_new(const srp_region *regions, uint32_t n, void **out)
+{
+	SRP_ARM();
+	region_vec v = region_vec_new();
+	for (uint32_t i = 0; i < n; i++)
+		region_vec_push(&v, region_of(regions[i]));
+	*out = shared_frames_new(v);
+	return SRP_OK;
+}
+
+int srp_shared_clone(void *s)
+{
+	SRP_ARM();
+	shared_frames_clone(s);
+	return SRP_OK;
+}
+
+int srp_shared_drop(void *s)
+{
+	SRP_ARM();
+	shared_frames_drop(s);
+	return SRP_OK;
+}
+
+int srp_shared_frame_count(void *s, uint32_t *out)
+{
+	SRP_ARM();
+	*out = region_vec_frame_count(&((shared_frames *)s)->regions);
+	return SRP_OK;
+}
+
+/* ---- ProcessMemory ---------------------------------------------------------- */
+
+int srp_process_new(void **out)
+{
+	SRP_ARM();
+	process_memory *pm = arch_alloc(sizeof(*pm));
+	if (!pm)
+		arch_panic("srp: kernel heap exhausted");
+	process_memory_default(pm);
+	*out = pm;
+	return SRP_OK;
+}
+
+int srp_process_drop(void *pm)
+{
+	SRP_ARM();
+	process_memory_drop(pm);
+	arch_free(pm);
+	return SRP_OK;
+}
+
+int srp_create_regular_mapping(void *pm, uint32_t address, uint32_t length, uint32_t ty, uint32_t flags, srp_err *err)
+{
+	SRP_ARM();
+	put_err(err, process_memory_create_regular_mapping(pm, address, length, (memory_type)ty, flags));
+	return SRP_OK;
+}
+
+int srp_map_phys_region_to(void *pm, srp_region phys, uint32_t address, uint32_t ty, uint32_t flags, srp_err *err)
+{
+	SRP_ARM();
+	put_err(err, process_memory_map_phys_region_to(pm, region_of(phys), address, (memory_type)ty, flags));
+	return SRP_OK;
+}
+
+int srp_map_partial_shared_mapping(void *pm, void *shared, uint32_t address, uint32_t phys_offset, uint32_t length,
+                                   uint32_t ty, uint32_t flags, srp_err *err)
+{
+	SRP_ARM();
+	put_err(err, process_memory_map_partial_shared_mapping(pm, shared, address, phys_offset, length,
+	                                                       (memory_type)ty, flags));
+	return SRP_OK;
+}
+
+int srp_guard(void *pm, uint32_t address, uint32_t length, uint32_t ty, srp_err *err)
+{
+	SRP_ARM();
+	put_err(err, process_memory_guard(pm, address, length, (memory_type)ty));
+	return SRP_OK;
+}
+
+int srp_unmap(void *pm, uint32_t address, uint32_t length, srp_err *err, void **out)
+{
+	SRP_ARM();
+	mapping m;
+	kernel_error e = process_memory_unmap(pm, address, length, &m);
+	put_err(err, e);
+	*out = 0;
+	if (KERR_IS_OK(e)) {
+		mapping *boxed = arch_alloc(sizeof(*boxed));
+		if (!boxed)
+			arch_panic("srp: kernel heap exhausted");
+		*boxed = m;
+		*out = boxed;
+	}
+	return SRP_OK;
+}
+
+int srp_query_memory(void *pm, uint32_t address, srp_mapping_info *info, const void **used)
+{
+	SRP_ARM();
+	query_memory q = process_memory_query_memory(pm, address);
+	put_info(info, query_memory_mapping(&q));
+	*used = q.used ? (const void *)q.used_mapping : 0;
+	return SRP_OK;
+}
+
+int srp_occupied_mapping_at(void *pm, uint32_t address, srp_err *err, srp_mapping_info *info, const void **out)
+{
+	SRP_ARM();
+	const mapping *m = 0;
+	kernel_error e = userspace_bookkeeping_occupied_mapping_at(&((process_memory *)pm)->userspace_bookkeping,
+	                                                           address, &m);
+	put_err(err, e);
+	*out = 0;
+	if (KERR_IS_OK(e)) {
+		put_info(info, m);
+		*out = m;
+	}
+	return SRP_OK;
+}
+
+int srp_expand_mapping(void *pm, uint32_t address, uint32_t new_size, srp_err *err)
+{
+	SRP_ARM();
+	put_err(err, process_memory_expand_mapping(pm, address, new_size));
+	return SRP_OK;
+}
+
+int srp_find_available_space(void *pm, uint32_t length, srp_err *err, uint32_t *out)
+{
+	SRP_ARM();
+	put_err(err, process_memory_find_available_space(pm, length, out));
+	return SRP_OK;
+}
+
+int srp_mirror_mapping(void *pm, uint32_t address, uint32_t length, srp_err *err, void **out, uint32_t *addr,
+                       uint32_t *len)
+{
+	SRP_ARM();
+	*out = 0;
+	cross_process_mapping *c = arch_alloc(sizeof(*c));
+	if (!c)
+		arch_panic("srp: kernel heap exhausted");
+	kernel_error e = process_memory_mirror_mapping(pm, address, length, c);
+	put_err(err, e);
+	if (!KERR_IS_OK(e)) {
+		arch_free(c);
+		return SRP_OK;
+	}
+	*addr = cross_process_mapping_addr(c);
+	*len = cross_process_mapping_len(c);
+	*out = c;
+	return SRP_OK;
+}
+
+int srp_resize_heap(void *pm, uint32_t new_size, srp_err *err, uint32_t *out)
+{
+	SRP_ARM();
+	put_err(err, process_memory_resize_heap(pm, new_size, out));
+	return SRP_OK;
+}
+
+int srp_switch_to(void *pm)
+{
+	SRP_ARM();
+	process_memory_switch_to(pm);
+	return SRP_OK;
+}
+
+int srp_check_range(void *pm, uint32_t addr, uint32_t size, uint32_t state_mask, uint32_t state_expected,
+                    uint32_t perms_mask, uint32_t perms_expected, uint32_t attrs_mask, uint32_t attrs_expected,
+                    uint32_t attrs_ignore_mask, srp_err *err, uint32_t out[3])
+{
+	SRP_ARM();
+	check_range_result r;
+	kernel_error e = process_memory_check_range(pm, addr, size, state_mask, state_expected, perms_mask,
+	                                            perms_expected, attrs_mask, attrs_expected, attrs_ignore_mask, &r);
+	put_err(err, e);
+	if (KERR_IS_OK(e)) {
+		out[0] = r.state;
+		out[1] = r.perms;
+		out[2] = r.attrs;
+	}
+	return SRP_OK;
+}
+
+/* Adapts the port's entry_callback to srp_entry_cb. */
+typedef struct entry_ctx {
+	srp_entry_cb cb;
+	void *ctx;
+} entry_ctx;
+
+static void entry_adapter(void *ctx, page_state state, uint32_t length)
+{
+	entry_ctx *c = ctx;
+	c->cb(c->ctx, (uint32_t)state.kind, state.addr, length);
+}
+
+int srp_for_every_entry(void *pm, uint32_t address, uint32_t length, srp_entry_cb cb, void *ctx)
+{
+	SRP_ARM();
+	entry_ctx c = { cb, ctx };
+	table_hierarchy_for_every_entry(process_memory_get_hierarchy(pm), address, length, entry_adapter, &c);
+	return SRP_OK;
+}
+
+/* ---- Mapping and CrossProcessMapping --------------------------------------- */
+
+int srp_mapping_info_of(const void *m, srp_mapping_info *info)
+{
+	SRP_ARM();
+	put_info(info, m);
+	return SRP_OK;
+}
+
+int srp_mapping_frames(const void *m, uint32_t *buf, uint32_t cap, uint32_t *n)
+{
+	SRP_ARM();
+	frame_iter it = mapping_frames_it(m);
+	paddr_t p;
+	uint32_t count = 0;
+	while (frame_iter_next(&it, &p)) {
+		if (count < cap)
+			buf[count] = p;
+		count++;
+	}
+	*n = count;
+	return SRP_OK;
+}
+
+int srp_mapping_shared_clone(const void *m, void **out)
+{
+	SRP_ARM();
+	const mapping_frames *f = mapping_frames_of(m);
+	*out = f->kind == MAPPING_FRAMES_SHARED ? shared_frames_clone(f->shared) : 0;
+	return SRP_OK;
+}
+
+int srp_mapping_drop(void *m)
+{
+	SRP_ARM();
+	mapping_drop(m);
+	arch_free(m);
+	return SRP_OK;
+}
+
+int srp_mirror_drop(void *c)
+{
+	SRP_ARM();
+	cross_process_mapping_drop(c);
+	arch_free(c);
+	return SRP_OK;
+}

@@ -1,0 +1,115 @@
+/* srp.h -- the panic-armed shim between the Rust crate `sunrise_mm_c` and the
+ * C port.
+ *
+ * Every port function the crate calls goes through one srp_* function here.
+ * Each arms machine_panic_jmp with MACHINE_SETJMP in its own frame before
+ * calling the port, so a port panic (arch_panic -> MACHINE_LONGJMP) lands
+ * back in that C frame and is returned as SRP_PANICKED, the message being
+ * available from srp_panic_message(). A longjmp therefore never crosses a
+ * Rust frame. The shim holds no state of its own.
+ *
+ * Only plain integers, opaque pointers and the two small structs below
+ * cross the boundary: the crate never depends on the layout of the port's
+ * own structs. */
+#ifndef SRP_H
+#define SRP_H
+
+#include <stdint.h>
+
+/* Status of every srp_* call. */
+enum { SRP_OK = 0, SRP_PANICKED = 1 };
+
+/* A KernelError: kind is a kernel_error_kind (0: Ok). */
+typedef struct srp_err {
+	uint32_t kind;
+	uint32_t address;
+	uint32_t size;
+	uint32_t ty;
+} srp_err;
+
+/* The plain fields of a Mapping; frames_kind is a mapping_frames_kind. */
+typedef struct srp_mapping_info {
+	uint32_t address;
+	uint32_t length;
+	uint32_t state;
+	uint32_t flags;
+	uint32_t offset;
+	uint32_t frames_kind;
+} srp_mapping_info;
+
+/* A PhysicalMemRegion, by value. */
+typedef struct srp_region {
+	uint32_t start;
+	uint32_t frames;
+	uint32_t free_on_drop;
+} srp_region;
+
+/* One entry visited by for_every_entry: kind is a page_state_kind. */
+typedef void (*srp_entry_cb)(void *ctx, uint32_t kind, uint32_t addr, uint32_t length);
+
+/* The message of the last port panic ("file:line: why"). */
+const char *srp_panic_message(void);
+
+/* Pure functions of libkern/mapping (no machine state, never panic). */
+uint32_t srp_memory_type_get_memory_state(uint32_t ty);
+uint32_t srp_memory_state_ty(uint32_t state);
+uint32_t srp_memory_state_from_bits_truncate(uint32_t bits);
+uint32_t srp_memory_permissions_from_bits_truncate(uint32_t bits);
+uint32_t srp_mapping_access_rights_to_memory_permissions(uint32_t rights);
+const char *srp_memory_type_name(uint32_t ty);
+const char *srp_kernel_error_name(uint32_t kind);
+
+/* Machine and frame allocator. */
+int srp_machine_reset(void);
+int srp_mark_area_free(uint32_t start, uint32_t end);
+int srp_mark_area_reserved(uint32_t start, uint32_t end);
+int srp_mark_frame_bootstrap_allocated(uint32_t addr);
+int srp_read32(uint32_t va, uint32_t *out, int *fault);
+int srp_write32(uint32_t va, uint32_t value, int *fault);
+int srp_boot_directory(uint32_t *out);
+int srp_read_cr3(uint32_t *out);
+int srp_free_count(uint32_t *out);
+
+/* FrameAllocator / PhysicalMemRegion. */
+int srp_allocate_region(uint32_t length, srp_err *err, srp_region *out);
+int srp_allocate_frames_fragmented(uint32_t length, srp_err *err, srp_region **out, uint32_t *n);
+void srp_free_buffer(void *p);
+int srp_on_fixed_mmio(uint32_t address, uint32_t length, srp_err *err, srp_region *out);
+int srp_region_drop(srp_region r);
+
+/* Arc<SpinRwLock<Vec<PhysicalMemRegion>>> */
+int srp_shared_new(const srp_region *regions, uint32_t n, void **out);
+int srp_shared_clone(void *s);
+int srp_shared_drop(void *s);
+int srp_shared_frame_count(void *s, uint32_t *out);
+
+/* ProcessMemory */
+int srp_process_new(void **out);
+int srp_process_drop(void *pm);
+int srp_create_regular_mapping(void *pm, uint32_t address, uint32_t length, uint32_t ty, uint32_t flags, srp_err *err);
+int srp_map_phys_region_to(void *pm, srp_region phys, uint32_t address, uint32_t ty, uint32_t flags, srp_err *err);
+int srp_map_partial_shared_mapping(void *pm, void *shared, uint32_t address, uint32_t phys_offset, uint32_t length,
+                                   uint32_t ty, uint32_t flags, srp_err *err);
+int srp_guard(void *pm, uint32_t address, uint32_t length, uint32_t ty, srp_err *err);
+int srp_unmap(void *pm, uint32_t address, uint32_t length, srp_err *err, void **out);
+int srp_query_memory(void *pm, uint32_t address, srp_mapping_info *info, const void **used);
+int srp_occupied_mapping_at(void *pm, uint32_t address, srp_err *err, srp_mapping_info *info, const void **out);
+int srp_expand_mapping(void *pm, uint32_t address, uint32_t new_size, srp_err *err);
+int srp_find_available_space(void *pm, uint32_t length, srp_err *err, uint32_t *out);
+int srp_mirror_mapping(void *pm, uint32_t address, uint32_t length, srp_err *err, void **out, uint32_t *addr,
+                       uint32_t *len);
+int srp_resize_heap(void *pm, uint32_t new_size, srp_err *err, uint32_t *out);
+int srp_switch_to(void *pm);
+int srp_check_range(void *pm, uint32_t addr, uint32_t size, uint32_t state_mask, uint32_t state_expected,
+                    uint32_t perms_mask, uint32_t perms_expected, uint32_t attrs_mask, uint32_t attrs_expected,
+                    uint32_t attrs_ignore_mask, srp_err *err, uint32_t out[3]);
+int srp_for_every_entry(void *pm, uint32_t address, uint32_t length, srp_entry_cb cb, void *ctx);
+
+/* Mapping (a stored one or an owned one) and CrossProcessMapping. */
+int srp_mapping_info_of(const void *m, srp_mapping_info *info);
+int srp_mapping_frames(const void *m, uint32_t *buf, uint32_t cap, uint32_t *n);
+int srp_mapping_shared_clone(const void *m, void **out);
+int srp_mapping_drop(void *m);
+int srp_mirror_drop(void *c);
+
+#endif
