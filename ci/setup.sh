@@ -2,7 +2,7 @@
 # Installs what the project needs on a fresh Debian 12 machine (run as root).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-pkgs=(build-essential cmake python3 gcc-multilib qemu-system-x86 valgrind gcovr)
+pkgs=(build-essential cmake python3 qemu-system-x86 valgrind gcovr afl++ gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

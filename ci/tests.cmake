@@ -62,3 +62,12 @@ if(CARGO)
   set_tests_properties(ref.diff_corpus PROPERTIES LABELS ref DEPENDS ref.cargo_test
                        ENVIRONMENT "${SR_TEST_ENV}")
 endif()
+
+# A short AFL++ run of the differential harness (label fuzz): fails when
+# the harness cannot start or when it finds a divergence.
+find_program(AFL_FUZZ afl-fuzz)
+if(AFL_FUZZ AND CARGO AND NOT SR_SANITIZE)
+  add_test(NAME fuzz.smoke
+           COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} fuzz --time 60 --jobs 1 --out ${CMAKE_BINARY_DIR}/fuzz-smoke)
+  set_tests_properties(fuzz.smoke PROPERTIES LABELS fuzz TIMEOUT 600 RUN_SERIAL ON)
+endif()
