@@ -71,3 +71,14 @@ if(AFL_FUZZ AND CARGO AND NOT SR_SANITIZE)
            COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} fuzz --time 60 --jobs 1 --out ${CMAKE_BINARY_DIR}/fuzz-smoke)
   set_tests_properties(fuzz.smoke PROPERTIES LABELS fuzz TIMEOUT 600 RUN_SERIAL ON)
 endif()
+
+# The C port behind upstream's Rust API (reference/cport, crate sunrise_mm_c):
+# the upstream corpus replayed through it against the goldens, the C port and
+# the reference model side by side on generated sequences, and the safety of
+# the wrappers (label migration).
+if(CARGO)
+  add_test(NAME migration.cargo_test
+           COMMAND ${CARGO} test --release --offline --quiet -p sunrise_mm_c
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/reference)
+  set_tests_properties(migration.cargo_test PROPERTIES LABELS migration TIMEOUT 900 RUN_SERIAL ON)
+endif()

@@ -184,7 +184,7 @@ impl FrameAllocator {
     pub fn on_fixed_mmio(&self, addr: u32, length: u32) -> KResult<Region> {
         check_nonzero(length)?;
         check_size_aligned(length)?;
-        if !addr.is_multiple_of(PAGE) || !self.check_is_allocated(addr, length)? {
+        if !(addr % PAGE == 0) || !self.check_is_allocated(addr, length)? {
             return Err(KernelError::InvalidAddress(addr).into());
         }
         Ok(Region { start: addr, frames: length / PAGE, owned: false })

@@ -214,7 +214,7 @@ impl Machine {
     /// `map_to_from_iterator`: maps `frames` one page each from `start`
     /// (creating tables as needed); every entry met must be available.
     pub fn map_frames(&mut self, h: Hier, frames: &[u32], start: u32, r: u32) -> KResult<()> {
-        if !start.is_multiple_of(PAGE) {
+        if !(start % PAGE == 0) {
             return panic("mapping at an unaligned address");
         }
         let dir = self.open_top(h)?;
@@ -248,7 +248,7 @@ impl Machine {
     /// `guard`: makes `[addr, addr + len)` guard entries; a whole aligned
     /// directory span becomes one huge guard in the directory.
     pub fn guard_range(&mut self, h: Hier, addr: u32, len: u32) -> KResult<()> {
-        if !addr.is_multiple_of(PAGE) || !len.is_multiple_of(PAGE) {
+        if !(addr % PAGE == 0) || !(len % PAGE == 0) {
             return panic("guarding an unaligned range");
         }
         let dir = self.open_top(h)?;
@@ -294,7 +294,7 @@ impl Machine {
     /// or guarded. A huge guard only partly unmapped is split into a new
     /// table of guards first.
     pub fn unmap_range(&mut self, h: Hier, addr: u32, len: u32) -> KResult<()> {
-        if !addr.is_multiple_of(PAGE) || !len.is_multiple_of(PAGE) {
+        if !(addr % PAGE == 0) || !(len % PAGE == 0) {
             return panic("unmapping an unaligned range");
         }
         let dir = self.open_top(h)?;
@@ -340,7 +340,7 @@ impl Machine {
     /// `for_every_entry`: calls `f(state, span)` for each entry covering
     /// `[addr, addr + len)`, descending into present directory entries.
     pub fn visit_entries(&mut self, h: Hier, addr: u32, len: u32, f: &mut dyn FnMut(Slot, u32)) -> KResult<()> {
-        if !addr.is_multiple_of(PAGE) || !len.is_multiple_of(PAGE) {
+        if !(addr % PAGE == 0) || !(len % PAGE == 0) {
             return panic("walking an unaligned range");
         }
         let dir = self.open_top(h)?;
@@ -375,7 +375,7 @@ impl Machine {
     /// `find_available_virtual_space_aligned`: the first hole of `length`
     /// bytes in `[start, end]`, holes starting on `align` boundaries.
     pub fn find_space(&mut self, h: Hier, length: u32, start: u32, end: u32, align: u32) -> KResult<Option<u32>> {
-        if !start.is_multiple_of(PAGE) || !length.is_multiple_of(PAGE) || !align.is_multiple_of(PAGE) {
+        if !(start % PAGE == 0) || !(length % PAGE == 0) || !(align % PAGE == 0) {
             return panic("virtual space search with unaligned arguments");
         }
         if start > end {
@@ -446,7 +446,7 @@ impl Machine {
         if !land_contains(KERNELLAND_START, KERNELLAND_END, va, len)? {
             return panic("kernel unmapping outside KernelLand");
         }
-        if !len.is_multiple_of(PAGE) {
+        if !(len % PAGE == 0) {
             return panic("kernel unmapping an unaligned length");
         }
         self.unmap_range(Hier::Active, va, len)
@@ -521,7 +521,7 @@ impl Hole {
 
     /// Whether the search goes on at entry `index` of the current table.
     fn still_growing(&self, index: u32, length: u32, end: u32) -> bool {
-        index < ENTRIES && self.len < length && self.start.checked_add(length).is_some_and(|e| e <= end)
+        index < ENTRIES && self.len < length && self.start.checked_add(length).map_or(false, |e| e <= end)
     }
 
     /// The hole hit a used entry of `span` bytes: start over after it.

@@ -312,7 +312,7 @@ pub fn parse_line(raw: &[u8]) -> Result<Option<Cmd>, String> {
 
 /// `read`/`write` ADDR: 4-byte aligned, below KernelLand.
 fn check_access_addr(op: &str, addr: u32) -> Result<(), String> {
-    if !addr.is_multiple_of(4) {
+    if !(addr % 4 == 0) {
         return Err(format!("{} ADDR must be 4-byte aligned", op));
     }
     if u64::from(addr) >= KERNEL_LAND {
@@ -323,7 +323,7 @@ fn check_access_addr(op: &str, addr: u32) -> Result<(), String> {
 
 /// Mirror OFFSET: 4-byte aligned (its bound by `len()` is stateful).
 fn check_mirror_offset(off: u32) -> Result<(), String> {
-    if !off.is_multiple_of(4) {
+    if !(off % 4 == 0) {
         return Err(format!("mirror OFFSET {:#010x} must be 4-byte aligned", off));
     }
     Ok(())

@@ -239,7 +239,7 @@ pub fn align_up_checked(a: u32, align: u32) -> Option<u32> {
 
 /// `InvalidAddress` unless `addr` is page aligned.
 pub fn check_addr_aligned(addr: u32) -> KResult<()> {
-    if addr.is_multiple_of(PAGE) {
+    if addr % PAGE == 0 {
         Ok(())
     } else {
         Err(KernelError::InvalidAddress(addr).into())
@@ -248,7 +248,7 @@ pub fn check_addr_aligned(addr: u32) -> KResult<()> {
 
 /// `InvalidSize` unless `size` is page aligned.
 pub fn check_size_aligned(size: u32) -> KResult<()> {
-    if size.is_multiple_of(PAGE) {
+    if size % PAGE == 0 {
         Ok(())
     } else {
         Err(KernelError::InvalidSize(size).into())

@@ -40,7 +40,7 @@ fn upstream_goldens() {
     let mut traces: Vec<PathBuf> = fs::read_dir(corpus())
         .expect("corpus/upstream exists")
         .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "trace"))
+        .filter(|p| p.extension().map_or(false, |e| e == "trace"))
         .collect();
     traces.sort();
     assert!(!traces.is_empty(), "no golden traces found");
@@ -108,7 +108,7 @@ fn last_line_without_newline_and_empty_file() {
 #[test]
 fn long_lines_and_many_lines() {
     let mut t = b"new A\n# ".to_vec();
-    t.extend(std::iter::repeat_n(b'x', 1 << 20));
+    t.extend(std::iter::repeat(b'x').take(1 << 20));
     t.extend_from_slice(b"\n");
     for _ in 0..2000 {
         t.extend_from_slice(b"query_memory 0x00400000\n");

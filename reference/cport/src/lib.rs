@@ -63,3 +63,20 @@ pub use types::{
 
 /// The version of the C ABI this crate wraps (`sunrise_mm/version.h`).
 pub const C_ABI_VERSION: (u32, u32, u32) = (1, 0, 0);
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn abi_version_matches_the_header() {
+        let header = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../c/include/sunrise_mm/version.h"))
+            .expect("sunrise_mm/version.h");
+        let field = |name: &str| -> u32 {
+            let line = header
+                .lines()
+                .find(|l| l.starts_with(&format!("#define SUNRISE_MM_VERSION_{} ", name)))
+                .unwrap_or_else(|| panic!("SUNRISE_MM_VERSION_{} is defined", name));
+            line.split_whitespace().nth(2).and_then(|v| v.parse().ok()).expect("a number")
+        };
+        assert_eq!(super::C_ABI_VERSION, (field("MAJOR"), field("MINOR"), field("PATCH")));
+    }
+}

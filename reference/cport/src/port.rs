@@ -26,8 +26,9 @@
 use std::ffi::CStr;
 use std::marker::PhantomData;
 use std::os::raw::c_int;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
-use std::thread::{self, ThreadId};
+use std::thread;
 
 use crate::ffi;
 use crate::types::{to_u32, PhysicalAddress, VirtualAddress};
@@ -43,14 +44,26 @@ pub const MISUSE_PREFIX: &str = "sunrise_mm_c: ";
 struct PortState {
     /// Current generation; handles of another one are stale.
     gen: u64,
-    /// The thread holding the live `Machine`.
-    owner: Option<ThreadId>,
+    /// The thread holding the live `Machine` (its token).
+    owner: Option<u64>,
     /// The message of the port panic that killed the machine.
     poisoned: Option<String>,
 }
 
 static PORT: Mutex<PortState> = Mutex::new(PortState { gen: 0, owner: None, poisoned: None });
 static SESSION: Mutex<()> = Mutex::new(());
+
+static NEXT_THREAD_TOKEN: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    static THREAD_TOKEN: u64 = NEXT_THREAD_TOKEN.fetch_add(1, Ordering::Relaxed);
+}
+
+/// This thread's token; `None` while its thread-local data is being
+/// destroyed (a handle dropped then does nothing).
+fn this_thread() -> Option<u64> {
+    THREAD_TOKEN.try_with(|t| *t).ok()
+}
 
 fn lock_port() -> MutexGuard<'static, PortState> {
     PORT.lock().unwrap_or_else(PoisonError::into_inner)
@@ -65,7 +78,7 @@ fn panic_message() -> String {
 
 /// Why a call may not run, if it may not.
 fn refusal(st: &PortState, handle: Option<u64>) -> Option<String> {
-    if st.owner != Some(thread::current().id()) {
+    if st.owner.is_none() || this_thread() != st.owner {
         return Some(format!("{}no Machine is live on this thread (use Machine::reset first)", MISUSE_PREFIX));
     }
     if let Some(msg) = &st.poisoned {
@@ -164,7 +177,7 @@ impl Machine {
 
     fn check_not_nested() {
         let st = lock_port();
-        if st.owner == Some(thread::current().id()) {
+        if st.owner.is_some() && st.owner == this_thread() {
             drop(st);
             panic!("{}this thread already holds a live Machine", MISUSE_PREFIX);
         }
@@ -174,7 +187,7 @@ impl Machine {
         {
             let mut st = lock_port();
             st.gen += 1;
-            st.owner = Some(thread::current().id());
+            st.owner = Some(this_thread().expect("a thread that is not exiting"));
             st.poisoned = None;
         }
         let m = Machine { _session: session, _not_send: PhantomData };
