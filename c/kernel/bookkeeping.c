@@ -6,10 +6,14 @@
 
 static int height(const bk_node *n) { return n ? n->height : 0; }
 
+static uint32_t max_gap(const bk_node *n) { return n ? n->max_gap : 0; }
+
 static void update(bk_node *n)
 {
 	int l = height(n->left), r = height(n->right);
 	n->height = (l > r ? l : r) + 1;
+	uint32_t g = n->gap, gl = max_gap(n->left), gr = max_gap(n->right);
+	n->max_gap = g > gl ? (g > gr ? g : gr) : (gl > gr ? gl : gr);
 }
 
 static bk_node *rotate_right(bk_node *n)
@@ -103,6 +107,28 @@ static bk_node *tree_get(bk_node *n, vaddr_t key)
 	return n;
 }
 
+/* Recomputes the subtree data on the path from the root to `key`. */
+static void tree_fix_path(bk_node *n, vaddr_t key)
+{
+	if (!n)
+		return;
+	if (key < n->m.address)
+		tree_fix_path(n->left, key);
+	else if (key > n->m.address)
+		tree_fix_path(n->right, key);
+	update(n);
+}
+
+/* The gap before node n: what find_available_space measures (0 where the
+ * previous mapping ends past n's start, which live states never have). */
+static uint32_t gap_before(const bk_node *n)
+{
+	uint32_t end = n->prev ? n->prev->m.address + n->prev->m.length : 0x00200000u;
+	if (n->prev && end == 0)
+		return 0; /* the previous mapping reaches the top of the address space */
+	return n->m.address >= end ? n->m.address - end : 0;
+}
+
 /* range(key..).next(): smallest key >= key. */
 static bk_node *tree_ceil(bk_node *n, vaddr_t key)
 {
@@ -154,15 +180,23 @@ static void bk_insert(userspace_bookkeeping *bk, mapping m)
 	node->left = node->right = 0;
 	node->height = 1;
 	node->m = m;
-	node->prev = m.address ? tree_floor(bk->root, m.address - 1) : 0;
-	node->next = node->prev ? node->prev->next : bk->first;
+	node->next = tree_ceil(bk->root, m.address);
+	node->prev = node->next ? node->next->prev : bk->last;
 	if (node->prev)
 		node->prev->next = node;
 	else
 		bk->first = node;
 	if (node->next)
 		node->next->prev = node;
+	else
+		bk->last = node;
+	node->gap = gap_before(node);
+	node->max_gap = node->gap;
 	bk->root = tree_insert(bk->root, node);
+	if (node->next) {
+		node->next->gap = gap_before(node->next);
+		tree_fix_path(bk->root, node->next->m.address);
+	}
 	bk->count++;
 }
 
@@ -173,7 +207,7 @@ void userspace_bookkeeping_new(userspace_bookkeeping *bk)
 {
 	mapping kl, rtl;
 	bk->root = 0;
-	bk->first = 0;
+	bk->first = bk->last = 0;
 	bk->count = 0;
 	EXPECT(mapping_new(land_start_addr(&KERNEL_LAND), mapping_frames_none(), 0, land_length(&KERNEL_LAND),
 	                   MEMORY_TYPE_RESERVED, 0, &kl),
@@ -190,7 +224,7 @@ void userspace_bookkeeping_drop(userspace_bookkeeping *bk)
 {
 	bk_node *root = bk->root;
 	bk->root = 0;
-	bk->first = 0;
+	bk->first = bk->last = 0;
 	bk->count = 0;
 	tree_drop(root);
 }
@@ -292,8 +326,13 @@ kernel_error userspace_bookkeeping_remove_mapping(userspace_bookkeeping *bk, vad
 		removed->prev->next = removed->next;
 	else
 		bk->first = removed->next;
-	if (removed->next)
+	if (!removed->next)
+		bk->last = removed->prev;
+	if (removed->next) {
 		removed->next->prev = removed->prev;
+		removed->next->gap = gap_before(removed->next);
+		tree_fix_path(bk->root, removed->next->m.address);
+	}
 	*out = removed->m;
 	arch_free(removed);
 	return kerr_ok();
@@ -320,18 +359,23 @@ const mapping *userspace_bookkeeping_first(const userspace_bookkeeping *bk)
 	return bk->first ? &bk->first->m : 0;
 }
 
-/* UserspaceBookkeeping::find_available_space */
+/* UserspaceBookkeeping::find_available_space: the first hole (in address
+ * order, from UserLand's start) at least `length` long. Upstream walks every
+ * mapping; each node here also knows the largest hole in its subtree, so the
+ * same first hole is found in O(log n). */
 kernel_error userspace_bookkeeping_find_available_space(const userspace_bookkeeping *bk, uint32_t length, vaddr_t *out)
 {
 	TRY(check_nonzero_length(length));
-	vaddr_t last_address = USER_LAND.start;
-	for (const bk_node *n = bk->first; n; n = n->next) {
-		const mapping *m = &n->m;
-		if (ck_sub(m->address, last_address) >= length) {
-			*out = last_address;
+	const bk_node *n = bk->root;
+	while (n && n->max_gap >= length) {
+		if (max_gap(n->left) >= length) {
+			n = n->left;
+		} else if (n->gap >= length) {
+			*out = n->m.address - n->gap;
 			return kerr_ok();
+		} else {
+			n = n->right;
 		}
-		last_address = m->address + m->length; /* wrapping_add */
 	}
 	return kerr_virtual_memory_exhaustion();
 }

@@ -11,12 +11,15 @@ typedef struct bk_node {
 	struct bk_node *left, *right;
 	struct bk_node *prev, *next; /* in address order */
 	int height;
+	uint32_t gap;     /* address - end of the previous mapping (UserLand start for the first) */
+	uint32_t max_gap; /* largest gap in this subtree */
 	mapping m;
 } bk_node;
 
 typedef struct userspace_bookkeeping {
 	bk_node *root;
 	bk_node *first; /* lowest address */
+	bk_node *last;  /* highest address */
 	uint32_t count;
 } userspace_bookkeeping;
 

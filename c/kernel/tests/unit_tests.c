@@ -142,6 +142,55 @@ static void test_bookkeeping(void)
 	userspace_bookkeeping_drop(&bk);
 }
 
+/* Upstream's linear find_available_space, for comparison. */
+static kernel_error linear_find(const userspace_bookkeeping *bk, uint32_t length, vaddr_t *out)
+{
+	if (!length)
+		return kerr_invalid_size(0);
+	vaddr_t last = 0x00200000u;
+	for (const mapping *m = userspace_bookkeeping_first(bk); m; m = userspace_bookkeeping_next(bk, m)) {
+		if (m->address - last >= length) {
+			*out = last;
+			return kerr_ok();
+		}
+		last = m->address + m->length;
+	}
+	return kerr_virtual_memory_exhaustion();
+}
+
+/* The subtree-gap search answers exactly as the linear walk. */
+static void test_find_available_space(void)
+{
+	userspace_bookkeeping bk;
+	fresh(0x00400000, 0x00800000);
+	userspace_bookkeeping_new(&bk);
+	srand(11);
+	for (int i = 0; i < 4000; i++) {
+		uint32_t a = 0x00200000u + (uint32_t)(rand() % 0x800) * 0x1000u;
+		uint32_t len = (uint32_t)(rand() % 4 + 1) * 0x1000u;
+		mapping m, out;
+		if (rand() % 3) {
+			/* no left overlap: a live trace never keeps one (it panics) */
+			if (!userspace_bookkeeping_mapping_at(&bk, a).used &&
+			    KERR_IS_OK(mapping_new(a, mapping_frames_none(), 0, len, MEMORY_TYPE_RESERVED, 0, &m)))
+				(void)userspace_bookkeeping_add_mapping(&bk, m);
+		} else {
+			const mapping *at = userspace_bookkeeping_mapping_at_or_following(&bk, a);
+			if (at && at->address < 0xc0000000u &&
+			    KERR_IS_OK(userspace_bookkeeping_remove_mapping(&bk, at->address, at->length, &out)))
+				mapping_drop(&out);
+		}
+		uint32_t want_len = (uint32_t)(rand() % 8 + 1) * 0x1000u;
+		if (rand() % 50 == 0)
+			want_len = 0xbfe00000u;
+		vaddr_t x = 0, y = 0;
+		kernel_error e1 = userspace_bookkeeping_find_available_space(&bk, want_len, &x);
+		kernel_error e2 = linear_find(&bk, want_len, &y);
+		CHECK(e1.kind == e2.kind && x == y);
+	}
+	userspace_bookkeeping_drop(&bk);
+}
+
 static void test_mapping(void)
 {
 	mapping m;
@@ -286,6 +335,7 @@ int main(void)
 	test_frame_allocator();
 	test_bookkeeping();
 	test_mapping();
+	test_find_available_space();
 	test_entries_and_lands();
 	test_hierarchy();
 	test_kernel_memory();
