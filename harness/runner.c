@@ -387,30 +387,35 @@ static void emit_query(runner *r, const mapping *m)
 	emit(r, &l);
 }
 
+/* " START*COUNT": one run of consecutive frames. */
+static void lb_frame_run(line_buf *l, paddr_t start, uint32_t count)
+{
+	lb_char(l, ' ');
+	lb_hex(l, start);
+	lb_char(l, '*');
+	lb_dec(l, count);
+}
+
 static void emit_frames(runner *r, const mapping *m)
 {
 	line_buf l = { .n = 0, .sink = r->out };
 	frame_iter it = mapping_frames_it(m);
 	paddr_t p, run_start = 0;
 	uint32_t run_len = 0;
-	bool any = false;
 	lb_str(&l, "ok");
 	while (frame_iter_next(&it, &p)) {
 		if (run_len && p == run_start + run_len * PAGE_SIZE) {
 			run_len++;
 			continue;
 		}
-		if (run_len) {
-			lb_char(&l, ' '); lb_hex(&l, run_start); lb_char(&l, '*'); lb_dec(&l, run_len);
-		}
+		if (run_len)
+			lb_frame_run(&l, run_start, run_len);
 		run_start = p;
 		run_len = 1;
-		any = true;
 	}
-	if (run_len) {
-		lb_char(&l, ' '); lb_hex(&l, run_start); lb_char(&l, '*'); lb_dec(&l, run_len);
-	}
-	if (!any)
+	if (run_len)
+		lb_frame_run(&l, run_start, run_len);
+	else
 		lb_str(&l, " -");
 	emit(r, &l);
 }

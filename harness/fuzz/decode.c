@@ -234,20 +234,14 @@ static size_t op_line(decoder *d, int op, char *buf, size_t cap)
 		return (size_t)snprintf(buf, cap, "drop P%d", i);
 	case OP_SWITCH:
 		return (size_t)snprintf(buf, cap, "switch_to");
-	case OP_SHM:
+	case OP_SHM:    /* shm NAME LEN */
+	case OP_SHM_OF: /* shm_of NAME ADDR */
 		if ((i = pick_free(d->shm_live, DEC_SHMS, u8(d))) < 0)
 			return 0;
-		a = v_len(d);
+		a = op == OP_SHM ? v_len(d) : v_addr(d);
 		d->pending_kind = 1;
 		d->pending_idx = i;
-		return (size_t)snprintf(buf, cap, "shm S%d 0x%08x", i, a);
-	case OP_SHM_OF:
-		if ((i = pick_free(d->shm_live, DEC_SHMS, u8(d))) < 0)
-			return 0;
-		a = v_addr(d);
-		d->pending_kind = 1;
-		d->pending_idx = i;
-		return (size_t)snprintf(buf, cap, "shm_of S%d 0x%08x", i, a);
+		return (size_t)snprintf(buf, cap, "%s S%d 0x%08x", op == OP_SHM ? "shm" : "shm_of", i, a);
 	case OP_SHM_DROP:
 		if ((i = pick_live(d->shm_live, DEC_SHMS, u8(d))) < 0)
 			return 0;
