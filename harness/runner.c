@@ -747,7 +747,7 @@ static bool decode_state(runner *r, const op_desc *d, const op_sig *g, tok op, o
 	                                         "mirror name is still live:" };
 	static const char *const live_msg[] = { "no live process named", "no live shm named", "no live mirror named" };
 	if (d->proc == PROC_pre && r->started)
-		return bad(r, "'phys' after the first operation", NOTOK);
+		return bad_rule(r, d, "after the first operation");
 	if (d->proc == PROC_sel && !r->selected)
 		return bad(r, "operation needs a selected process (none is selected):", op);
 	for (size_t i = 0; i < a->count; i++) {

@@ -4,25 +4,46 @@
 
 #include "decode.h"
 
-enum op {
-	OP_NEW, OP_SELECT, OP_DROP, OP_SWITCH, OP_SHM, OP_SHM_OF, OP_SHM_DROP,
-	OP_CREATE, OP_MAP_ALLOC, OP_MAP_MMIO, OP_MAP_PARTIAL, OP_GUARD, OP_UNMAP,
-	OP_QUERY, OP_EXPAND, OP_FIND, OP_RESIZE_HEAP, OP_MIRROR, OP_MIRROR_DROP,
-	OP_CHECK_RANGE, OP_FRAMES, OP_WALK, OP_FREE_FRAMES, OP_READ, OP_WRITE,
-	OP_MIRROR_READ, OP_MIRROR_WRITE, OP_COUNT
+/* The ops and their opcodes come from the op table (harness/ops.def): the
+ * rows that are operations (PROC none or sel), in table order, are opcodes
+ * 0, 1, ...; phys lines are the header's. */
+enum op_id {
+#define OP(id, name, form, args, proc, rules, results) OP_##id,
+#include "ops.def"
+#undef OP
+	OP_COUNT
 };
 
-/* byte % 64 -> op: the first OP_COUNT entries are the identity (the
- * encoder's choice), the rest weigh the common operations. */
-static const uint8_t OPCODE_TABLE[64] = {
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
-	21, 22, 23, 24, 25, 26,
-	OP_CREATE, OP_CREATE, OP_CREATE, OP_CREATE, OP_CREATE, OP_UNMAP, OP_UNMAP,
-	OP_UNMAP, OP_READ, OP_READ, OP_WRITE, OP_WRITE, OP_NEW, OP_SWITCH,
-	OP_SWITCH, OP_QUERY, OP_MAP_PARTIAL, OP_MAP_PARTIAL, OP_SHM, OP_MIRROR,
-	OP_MIRROR, OP_MIRROR_READ, OP_MIRROR_WRITE, OP_GUARD, OP_GUARD, OP_EXPAND,
-	OP_RESIZE_HEAP, OP_WALK, OP_FRAMES, OP_SELECT, OP_CHECK_RANGE,
-	OP_MAP_ALLOC, OP_MAP_MMIO, OP_SHM_OF, OP_FREE_FRAMES,
+#define IF_OPCODE_none(x) x,
+#define IF_OPCODE_sel(x) x,
+#define IF_OPCODE_pre(x)
+#define IS_SEL_none false
+#define IS_SEL_sel true
+#define IS_SEL_pre false
+
+/* opcode -> op */
+static const uint8_t OPCODES[] = {
+#define OP(id, name, form, args, proc, rules, results) IF_OPCODE_##proc(OP_##id)
+#include "ops.def"
+#undef OP
+};
+
+/* Whether the op needs a selected process. */
+static const bool NEEDS_PROCESS[OP_COUNT] = {
+#define OP(id, name, form, args, proc, rules, results) [OP_##id] = IS_SEL_##proc,
+#include "ops.def"
+#undef OP
+};
+
+/* byte % 64 past the opcodes: weighs the common operations (37 entries
+ * with the 27 opcodes of today's table). */
+static const uint8_t WEIGHTED[] = {
+	OP_create_regular_mapping, OP_create_regular_mapping, OP_create_regular_mapping,
+	OP_create_regular_mapping, OP_create_regular_mapping, OP_unmap, OP_unmap, OP_unmap, OP_read, OP_read,
+	OP_write, OP_write, OP_new, OP_switch_to, OP_switch_to, OP_query_memory, OP_map_partial_shared_mapping,
+	OP_map_partial_shared_mapping, OP_shm, OP_mirror_mapping, OP_mirror_mapping, OP_mirror_read,
+	OP_mirror_write, OP_guard, OP_guard, OP_expand_mapping, OP_resize_heap, OP_walk, OP_frames, OP_select,
+	OP_check_range, OP_map_alloc, OP_map_mmio, OP_shm_of, OP_free_frames, OP_new, OP_new,
 };
 
 static const char *const TYPES[22] = {
@@ -202,171 +223,286 @@ static void remember_region(decoder *d, uint32_t addr, uint32_t len)
 	d->pending_b = len;
 }
 
+/* ---- one generator per op: a line for it, or 0 when it cannot be made valid now */
+
+typedef size_t gen_fn(decoder *d, char *buf, size_t cap);
+
+static size_t gen_new(decoder *d, char *buf, size_t cap)
+{
+	int i = pick_free(d->proc_live, DEC_PROCS, u8(d));
+	if (i < 0)
+		return 0;
+	d->proc_live[i] = true; /* `new` binds or panics */
+	d->selected = i;
+	return (size_t)snprintf(buf, cap, "new P%d", i);
+}
+
+static size_t gen_select(decoder *d, char *buf, size_t cap)
+{
+	int i = pick_live(d->proc_live, DEC_PROCS, u8(d));
+	if (i < 0)
+		return 0;
+	d->selected = i;
+	return (size_t)snprintf(buf, cap, "select P%d", i);
+}
+
+static size_t gen_drop(decoder *d, char *buf, size_t cap)
+{
+	int i = pick_live(d->proc_live, DEC_PROCS, u8(d));
+	if (i < 0)
+		return 0;
+	d->proc_live[i] = false;
+	if (d->selected == i)
+		d->selected = -1;
+	return (size_t)snprintf(buf, cap, "drop P%d", i);
+}
+
+static size_t gen_switch_to(decoder *d, char *buf, size_t cap)
+{
+	(void)d;
+	return (size_t)snprintf(buf, cap, "switch_to");
+}
+
+/* shm NAME LEN / shm_of NAME ADDR: binds NAME if the result is ok. */
+static size_t shm_binding(decoder *d, char *buf, size_t cap, bool of)
+{
+	int i = pick_free(d->shm_live, DEC_SHMS, u8(d));
+	if (i < 0)
+		return 0;
+	uint32_t a = of ? v_addr(d) : v_len(d);
+	d->pending_kind = 1;
+	d->pending_idx = i;
+	return (size_t)snprintf(buf, cap, "%s S%d 0x%08x", of ? "shm_of" : "shm", i, a);
+}
+
+static size_t gen_shm(decoder *d, char *buf, size_t cap)
+{
+	return shm_binding(d, buf, cap, false);
+}
+
+static size_t gen_shm_of(decoder *d, char *buf, size_t cap)
+{
+	return shm_binding(d, buf, cap, true);
+}
+
+static size_t gen_shm_drop(decoder *d, char *buf, size_t cap)
+{
+	int i = pick_live(d->shm_live, DEC_SHMS, u8(d));
+	if (i < 0)
+		return 0;
+	d->shm_live[i] = false;
+	return (size_t)snprintf(buf, cap, "shm_drop S%d", i);
+}
+
+static size_t gen_create_regular_mapping(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a = v_addr(d), b = v_len(d);
+	const char *ty = TYPES[u8(d) % 22];
+	uint32_t rights = u8(d) % 16u;
+	remember_region(d, a, b);
+	return (size_t)snprintf(buf, cap, "create_regular_mapping 0x%08x 0x%08x %s %u", a, b, ty, rights);
+}
+
+static size_t gen_map_alloc(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a = v_len(d), b = v_addr(d);
+	const char *ty = TYPES[u8(d) % 22];
+	uint32_t rights = u8(d) % 16u;
+	remember_region(d, b, a);
+	return (size_t)snprintf(buf, cap, "map_phys_region_to alloc 0x%08x 0x%08x %s %u", a, b, ty, rights);
+}
+
+static size_t gen_map_mmio(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a = v_paddr(d), b = v_len(d), c = v_addr(d);
+	const char *ty = TYPES[u8(d) % 22];
+	uint32_t rights = u8(d) % 16u;
+	remember_region(d, c, b);
+	return (size_t)snprintf(buf, cap, "map_phys_region_to mmio 0x%08x 0x%08x 0x%08x %s %u", a, b, c, ty, rights);
+}
+
+static size_t gen_map_partial_shared_mapping(decoder *d, char *buf, size_t cap)
+{
+	int i = pick_live(d->shm_live, DEC_SHMS, u8(d));
+	if (i < 0)
+		return 0;
+	uint32_t a = v_addr(d), b = v_len(d), c = v_len(d);
+	const char *ty = TYPES[u8(d) % 22];
+	uint32_t rights = u8(d) % 16u;
+	remember_region(d, a, c);
+	return (size_t)snprintf(buf, cap, "map_partial_shared_mapping S%d 0x%08x 0x%08x 0x%08x %s %u", i, a, b, c, ty,
+	                        rights);
+}
+
+static size_t gen_guard(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a = v_addr(d), b = v_len(d);
+	remember_region(d, a, b);
+	return (size_t)snprintf(buf, cap, "guard 0x%08x 0x%08x %s", a, b, TYPES[u8(d) % 22]);
+}
+
+static size_t gen_unmap(decoder *d, char *buf, size_t cap)
+{
+	uint8_t k = u8(d);
+	uint32_t a, b;
+	if (k % 4) { /* usually a region we made */
+		a = recent_addr(d, k);
+		b = recent_len(d, k);
+	} else {
+		a = v_addr(d);
+		b = v_len(d);
+	}
+	return (size_t)snprintf(buf, cap, "unmap 0x%08x 0x%08x", a, b);
+}
+
+static size_t gen_query_memory(decoder *d, char *buf, size_t cap)
+{
+	return (size_t)snprintf(buf, cap, "query_memory 0x%08x", v_addr(d));
+}
+
+static size_t gen_expand_mapping(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a = v_addr(d);
+	return (size_t)snprintf(buf, cap, "expand_mapping 0x%08x 0x%08x", a, v_len(d));
+}
+
+static size_t gen_find_available_space(decoder *d, char *buf, size_t cap)
+{
+	return (size_t)snprintf(buf, cap, "find_available_space 0x%08x", v_len(d));
+}
+
+static size_t gen_resize_heap(decoder *d, char *buf, size_t cap)
+{
+	return (size_t)snprintf(buf, cap, "resize_heap 0x%08x", v_len(d));
+}
+
+static size_t gen_mirror_mapping(decoder *d, char *buf, size_t cap)
+{
+	uint8_t named = u8(d);
+	uint32_t a = v_addr(d), b = v_mirror_len(d);
+	int i;
+	if ((named & 1) && (i = pick_free(d->mirror_live, DEC_MIRRORS, named >> 1)) >= 0) {
+		d->pending_kind = 2;
+		d->pending_idx = i;
+		d->pending_a = b;
+		return (size_t)snprintf(buf, cap, "mirror_mapping 0x%08x 0x%08x M%d", a, b, i);
+	}
+	return (size_t)snprintf(buf, cap, "mirror_mapping 0x%08x 0x%08x", a, b);
+}
+
+static size_t gen_mirror_drop(decoder *d, char *buf, size_t cap)
+{
+	int i = pick_live(d->mirror_live, DEC_MIRRORS, u8(d));
+	if (i < 0)
+		return 0;
+	d->mirror_live[i] = false;
+	return (size_t)snprintf(buf, cap, "mirror_drop M%d", i);
+}
+
+static size_t gen_check_range(decoder *d, char *buf, size_t cap)
+{
+	uint32_t v[6];
+	v[0] = v_addr(d);
+	v[1] = v_len(d);
+	for (int k = 2; k < 6; k++)
+		v[k] = v_mask(d);
+	return (size_t)snprintf(buf, cap, "check_range 0x%08x 0x%08x 0x%08x 0x%08x 0x%08x 0x%08x", v[0], v[1], v[2],
+	                        v[3], v[4], v[5]);
+}
+
+static size_t gen_frames(decoder *d, char *buf, size_t cap)
+{
+	return (size_t)snprintf(buf, cap, "frames 0x%08x", v_addr(d));
+}
+
+static size_t gen_walk(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a = v_addr(d) & ~0xfffu, b = v_len(d) & ~0xfffu;
+	if (a >= 0xc0000000u)
+		a = (a % 0xc0000000u) & ~0xfffu;
+	if (b == 0)
+		b = 0x1000;
+	if (b > 0xc0000000u - a)
+		b = 0xc0000000u - a;
+	return (size_t)snprintf(buf, cap, "walk 0x%08x 0x%08x", a, b);
+}
+
+static size_t gen_free_frames(decoder *d, char *buf, size_t cap)
+{
+	(void)d;
+	return (size_t)snprintf(buf, cap, "free_frames");
+}
+
+/* A 4-byte aligned address below KernelLand. */
+static uint32_t v_user_word(decoder *d)
+{
+	uint32_t a = v_addr(d) & ~3u;
+	if (a >= 0xc0000000u)
+		a = (a % 0xc0000000u) & ~3u;
+	return a;
+}
+
+static size_t gen_read(decoder *d, char *buf, size_t cap)
+{
+	return (size_t)snprintf(buf, cap, "read 0x%08x", v_user_word(d));
+}
+
+static size_t gen_write(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a = v_user_word(d);
+	return (size_t)snprintf(buf, cap, "write 0x%08x 0x%08x", a, u32(d));
+}
+
+/* A live mirror and an offset inside it; -1 if none can be made. */
+static int mirror_access(decoder *d, uint32_t *off)
+{
+	int i = pick_live(d->mirror_live, DEC_MIRRORS, u8(d));
+	if (i < 0 || d->mirror_len[i] == 0)
+		return -1;
+	*off = (v_len(d) % d->mirror_len[i]) & ~3u;
+	return i;
+}
+
+static size_t gen_mirror_read(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a;
+	int i = mirror_access(d, &a);
+	if (i < 0)
+		return 0;
+	return (size_t)snprintf(buf, cap, "mirror_read M%d 0x%08x", i, a);
+}
+
+static size_t gen_mirror_write(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a;
+	int i = mirror_access(d, &a);
+	if (i < 0)
+		return 0;
+	return (size_t)snprintf(buf, cap, "mirror_write M%d 0x%08x 0x%08x", i, a, u32(d));
+}
+
+/* op -> its generator (phys lines are the header's: no generator) */
+static gen_fn *const GEN[OP_COUNT] = {
+#define OP(id, name, form, args, proc, rules, results) IF_OPCODE_##proc([OP_##id] = gen_##id)
+#include "ops.def"
+#undef OP
+};
+
 /* One operation line for `op`, or 0 when it cannot be made valid now. */
 static size_t op_line(decoder *d, int op, char *buf, size_t cap)
 {
-	int i;
-	uint32_t a, b, c, rights;
-	const char *ty;
-	bool need_proc = !(op == OP_NEW || op == OP_SELECT || op == OP_SHM || op == OP_SHM_DROP ||
-	                   op == OP_MIRROR_DROP || op == OP_READ || op == OP_WRITE || op == OP_MIRROR_READ ||
-	                   op == OP_MIRROR_WRITE || op == OP_FREE_FRAMES);
-	if (need_proc && d->selected < 0)
+	if (NEEDS_PROCESS[op] && d->selected < 0)
 		return 0;
-	switch (op) {
-	case OP_NEW:
-		if ((i = pick_free(d->proc_live, DEC_PROCS, u8(d))) < 0)
-			return 0;
-		d->proc_live[i] = true; /* `new` binds or panics */
-		d->selected = i;
-		return (size_t)snprintf(buf, cap, "new P%d", i);
-	case OP_SELECT:
-		if ((i = pick_live(d->proc_live, DEC_PROCS, u8(d))) < 0)
-			return 0;
-		d->selected = i;
-		return (size_t)snprintf(buf, cap, "select P%d", i);
-	case OP_DROP:
-		if ((i = pick_live(d->proc_live, DEC_PROCS, u8(d))) < 0)
-			return 0;
-		d->proc_live[i] = false;
-		if (d->selected == i)
-			d->selected = -1;
-		return (size_t)snprintf(buf, cap, "drop P%d", i);
-	case OP_SWITCH:
-		return (size_t)snprintf(buf, cap, "switch_to");
-	case OP_SHM:    /* shm NAME LEN */
-	case OP_SHM_OF: /* shm_of NAME ADDR */
-		if ((i = pick_free(d->shm_live, DEC_SHMS, u8(d))) < 0)
-			return 0;
-		a = op == OP_SHM ? v_len(d) : v_addr(d);
-		d->pending_kind = 1;
-		d->pending_idx = i;
-		return (size_t)snprintf(buf, cap, "%s S%d 0x%08x", op == OP_SHM ? "shm" : "shm_of", i, a);
-	case OP_SHM_DROP:
-		if ((i = pick_live(d->shm_live, DEC_SHMS, u8(d))) < 0)
-			return 0;
-		d->shm_live[i] = false;
-		return (size_t)snprintf(buf, cap, "shm_drop S%d", i);
-	case OP_CREATE:
-		a = v_addr(d);
-		b = v_len(d);
-		ty = TYPES[u8(d) % 22];
-		rights = u8(d) % 16u;
-		remember_region(d, a, b);
-		return (size_t)snprintf(buf, cap, "create_regular_mapping 0x%08x 0x%08x %s %u", a, b, ty, rights);
-	case OP_MAP_ALLOC:
-		a = v_len(d);
-		b = v_addr(d);
-		ty = TYPES[u8(d) % 22];
-		rights = u8(d) % 16u;
-		remember_region(d, b, a);
-		return (size_t)snprintf(buf, cap, "map_phys_region_to alloc 0x%08x 0x%08x %s %u", a, b, ty, rights);
-	case OP_MAP_MMIO:
-		a = v_paddr(d);
-		b = v_len(d);
-		c = v_addr(d);
-		ty = TYPES[u8(d) % 22];
-		rights = u8(d) % 16u;
-		remember_region(d, c, b);
-		return (size_t)snprintf(buf, cap, "map_phys_region_to mmio 0x%08x 0x%08x 0x%08x %s %u", a, b, c, ty,
-		                        rights);
-	case OP_MAP_PARTIAL: {
-		if ((i = pick_live(d->shm_live, DEC_SHMS, u8(d))) < 0)
-			return 0;
-		a = v_addr(d);
-		b = v_len(d);
-		c = v_len(d);
-		ty = TYPES[u8(d) % 22];
-		rights = u8(d) % 16u;
-		remember_region(d, a, c);
-		return (size_t)snprintf(buf, cap, "map_partial_shared_mapping S%d 0x%08x 0x%08x 0x%08x %s %u", i, a, b, c,
-		                        ty, rights);
-	}
-	case OP_GUARD:
-		a = v_addr(d);
-		b = v_len(d);
-		remember_region(d, a, b);
-		return (size_t)snprintf(buf, cap, "guard 0x%08x 0x%08x %s", a, b, TYPES[u8(d) % 22]);
-	case OP_UNMAP: {
-		uint8_t k = u8(d);
-		if (k % 4) { /* usually a region we made */
-			a = recent_addr(d, k);
-			b = recent_len(d, k);
-		} else {
-			a = v_addr(d);
-			b = v_len(d);
-		}
-		return (size_t)snprintf(buf, cap, "unmap 0x%08x 0x%08x", a, b);
-	}
-	case OP_QUERY:
-		return (size_t)snprintf(buf, cap, "query_memory 0x%08x", v_addr(d));
-	case OP_EXPAND:
-		a = v_addr(d);
-		return (size_t)snprintf(buf, cap, "expand_mapping 0x%08x 0x%08x", a, v_len(d));
-	case OP_FIND:
-		return (size_t)snprintf(buf, cap, "find_available_space 0x%08x", v_len(d));
-	case OP_RESIZE_HEAP:
-		return (size_t)snprintf(buf, cap, "resize_heap 0x%08x", v_len(d));
-	case OP_MIRROR: {
-		uint8_t named = u8(d);
-		a = v_addr(d);
-		b = v_mirror_len(d);
-		if (named & 1) {
-			if ((i = pick_free(d->mirror_live, DEC_MIRRORS, named >> 1)) >= 0) {
-				d->pending_kind = 2;
-				d->pending_idx = i;
-				d->pending_a = b;
-				return (size_t)snprintf(buf, cap, "mirror_mapping 0x%08x 0x%08x M%d", a, b, i);
-			}
-		}
-		return (size_t)snprintf(buf, cap, "mirror_mapping 0x%08x 0x%08x", a, b);
-	}
-	case OP_MIRROR_DROP:
-		if ((i = pick_live(d->mirror_live, DEC_MIRRORS, u8(d))) < 0)
-			return 0;
-		d->mirror_live[i] = false;
-		return (size_t)snprintf(buf, cap, "mirror_drop M%d", i);
-	case OP_CHECK_RANGE: {
-		uint32_t v[6];
-		v[0] = v_addr(d);
-		v[1] = v_len(d);
-		for (int k = 2; k < 6; k++)
-			v[k] = v_mask(d);
-		return (size_t)snprintf(buf, cap, "check_range 0x%08x 0x%08x 0x%08x 0x%08x 0x%08x 0x%08x",
-		                        v[0], v[1], v[2], v[3], v[4], v[5]);
-	}
-	case OP_FRAMES:
-		return (size_t)snprintf(buf, cap, "frames 0x%08x", v_addr(d));
-	case OP_WALK:
-		a = v_addr(d) & ~0xfffu;
-		b = v_len(d) & ~0xfffu;
-		if (a >= 0xc0000000u)
-			a = (a % 0xc0000000u) & ~0xfffu;
-		if (b == 0)
-			b = 0x1000;
-		if (b > 0xc0000000u - a)
-			b = 0xc0000000u - a;
-		return (size_t)snprintf(buf, cap, "walk 0x%08x 0x%08x", a, b);
-	case OP_FREE_FRAMES:
-		return (size_t)snprintf(buf, cap, "free_frames");
-	case OP_READ:
-	case OP_WRITE:
-		a = v_addr(d) & ~3u;
-		if (a >= 0xc0000000u)
-			a = (a % 0xc0000000u) & ~3u;
-		if (op == OP_READ)
-			return (size_t)snprintf(buf, cap, "read 0x%08x", a);
-		return (size_t)snprintf(buf, cap, "write 0x%08x 0x%08x", a, u32(d));
-	case OP_MIRROR_READ:
-	case OP_MIRROR_WRITE:
-		if ((i = pick_live(d->mirror_live, DEC_MIRRORS, u8(d))) < 0 || d->mirror_len[i] == 0)
-			return 0;
-		a = (v_len(d) % d->mirror_len[i]) & ~3u;
-		if (op == OP_MIRROR_READ)
-			return (size_t)snprintf(buf, cap, "mirror_read M%d 0x%08x", i, a);
-		return (size_t)snprintf(buf, cap, "mirror_write M%d 0x%08x 0x%08x", i, a, u32(d));
-	}
-	return 0;
+	return GEN[op](d, buf, cap);
+}
+
+/* The op of an opcode byte. */
+static int opcode_op(uint8_t byte)
+{
+	unsigned i = byte % 64u;
+	if (i < NELEM(OPCODES))
+		return OPCODES[i];
+	return WEIGHTED[(i - NELEM(OPCODES)) % NELEM(WEIGHTED)];
 }
 
 size_t decoder_next(decoder *d, char *buf, size_t cap)
@@ -384,7 +520,7 @@ size_t decoder_next(decoder *d, char *buf, size_t cap)
 	}
 	while (d->p < d->end) {
 		d->pending_kind = 0;
-		int op = OPCODE_TABLE[u8(d) % 64];
+		int op = opcode_op(u8(d));
 		size_t n = op_line(d, op, buf, cap);
 		if (n)
 			return n;
