@@ -203,8 +203,10 @@ class Checker:
                 return o, toks[2:]
         return "'%s' needs %s first" % (toks[0], " or ".join("'%s'" % o.form for o in rows))
 
-    def line(self, raw):
-        """Checks and applies one raw line: (row or None, None) or (row, reason)."""
+    def line(self, raw, result=None):
+        """Checks and applies one raw line: (row or None, None) or (row,
+        reason). `result`, when known, is the line's result line: a name is
+        bound only when it starts with `ok`."""
         toks = lexical(raw)
         if isinstance(toks, str):
             return None, toks
@@ -216,7 +218,7 @@ class Checker:
         op, args = found
         why = self.check(op, args)
         if why is None:
-            self.apply(op, args)
+            self.apply(op, args, result is None or result.startswith("ok"))
         return op, why
 
     def check(self, op, args):
@@ -279,14 +281,14 @@ class Checker:
             return "range is not inside trace RAM"
         return None
 
-    def apply(self, op, args):
+    def apply(self, op, args, ok=True):
         if op.proc != "pre":
             self.started = True
         mlen = next((number(t) for a, t in zip(op.args, args) if a.kind == "mlen"), 0)
         for a, t in zip(op.args, args):
             if not a.is_name:
                 continue
-            if a.kind.endswith("+"):
+            if a.kind.endswith("+") and ok:
                 self.live[a.space][t] = mlen
             elif a.kind.endswith("-"):
                 del self.live[a.space][t]
@@ -304,14 +306,18 @@ def split_lines(data):
     return lines
 
 
-def check_trace(data, ops=None):
+def check_trace(data, ops=None, results=None):
     """None when every line of `data` (bytes) is well formed, else (line
-    number, reason) of the first malformed line."""
+    number, reason) of the first malformed line. `results`, the trace's
+    result lines (str) when known, decide whether a binding succeeded."""
     c = Checker(ops)
+    results = list(results) if results is not None else None
     for no, raw in enumerate(split_lines(data), 1):
-        _, why = c.line(raw)
+        op, why = c.line(raw, results[0] if results else None)
         if why is not None:
             return no, why
+        if op is not None and op.proc != "pre" and results:
+            results.pop(0)
     return None
 
 
