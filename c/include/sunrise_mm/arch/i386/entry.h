@@ -11,9 +11,53 @@
  *   i386_entry_set                  HierarchicalEntry::set
  *   i386_entry_set_guard            HierarchicalEntry::set_guard
  */
-#ifndef SUNRISE_MM_I386_ENTRY_H
-#define SUNRISE_MM_I386_ENTRY_H
+/* entry.h -- I386Entry and I386EntryFlags, counterpart of upstream
+ * kernel/src/paging/arch/i386/entry.rs. An entry is a u32 in a table. */
+#ifndef SR_I386_ENTRY_H
+#define SR_I386_ENTRY_H
 
-#include "../../../../kernel/arch/i386/entry.h"
+#include "mem.h"
+#include "paging.h"
+
+typedef uint32_t i386_entry;
+typedef uint32_t i386_entry_flags;
+#define I386_ENTRY_PRESENT         (1u << 0)
+#define I386_ENTRY_WRITABLE        (1u << 1)
+#define I386_ENTRY_USER_ACCESSIBLE (1u << 2)
+#define I386_ENTRY_WRITE_THROUGH   (1u << 3)
+#define I386_ENTRY_NO_CACHE        (1u << 4)
+#define I386_ENTRY_ACCESSED        (1u << 5)
+#define I386_ENTRY_DIRTY           (1u << 6)
+#define I386_ENTRY_HUGE_PAGE       (1u << 7)
+#define I386_ENTRY_GLOBAL          (1u << 8)
+#define I386_ENTRY_GUARD_PAGE      (1u << 9)
+#define I386_ENTRY_USER_DEFINED_2  (1u << 10)
+#define I386_ENTRY_USER_DEFINED_3  (1u << 11)
+#define I386_ENTRY_ALL_FLAGS       0xfffu
+#define ENTRY_PHYS_ADDRESS_MASK    0xfffff000u
+
+/* PageState<PhysicalAddress> */
+typedef enum page_state_kind { PAGE_STATE_AVAILABLE, PAGE_STATE_GUARDED, PAGE_STATE_PRESENT } page_state_kind;
+typedef struct page_state {
+	page_state_kind kind;
+	paddr_t addr; /* PAGE_STATE_PRESENT */
+} page_state;
+
+/* From<MappingAccessRights> for I386EntryFlags */
+i386_entry_flags i386_entry_flags_from_rights(mapping_access_rights rights);
+/* HierarchicalEntry::is_unused */
+static inline bool i386_entry_is_unused(const i386_entry *e) { return *e == 0; }
+/* HierarchicalEntry::flags (from_bits_truncate) */
+static inline i386_entry_flags i386_entry_flags_of(const i386_entry *e) { return *e & I386_ENTRY_ALL_FLAGS; }
+/* HierarchicalEntry::is_guard */
+static inline bool i386_entry_is_guard(const i386_entry *e) { return (i386_entry_flags_of(e) & I386_ENTRY_GUARD_PAGE) != 0; }
+/* HierarchicalEntry::pointed_frame */
+page_state i386_entry_pointed_frame(const i386_entry *e);
+/* HierarchicalEntry::set_unused: clears it, returns what it pointed to. */
+page_state i386_entry_set_unused(i386_entry *e);
+/* HierarchicalEntry::set */
+void i386_entry_set(i386_entry *e, paddr_t frame, i386_entry_flags flags);
+/* HierarchicalEntry::set_guard */
+static inline void i386_entry_set_guard(i386_entry *e) { *e = I386_ENTRY_GUARD_PAGE; }
 
 #endif

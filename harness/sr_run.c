@@ -1,4 +1,5 @@
-/* main.c -- sr-run: replays traces on the hosted C port.
+/* sr_run.c -- sr-run: replays traces on the hosted C port (the runner over
+ * the port and the simulated machine, c/hosted).
  *
  *   sr-run [--check] TRACE     result stream on stdout; exit 0, or 2 when
  *                              the trace is malformed (FILE:LINE: reason on
