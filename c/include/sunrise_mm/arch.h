@@ -15,12 +15,8 @@
  *   arch_alloc / arch_free  kernel heap (NULL when exhausted; upstream's alloc
  *                           then panics, and so does the port)
  */
-/* arch.h -- the machine interface of the portable port.
- *
- * Everything in c/kernel/ that touches the machine goes through these few
- * functions. Two backends implement them: c/hosted/ (a simulated i386 machine
- * on Linux) and c/i386/ (a real i386 kernel booted under QEMU).
- */
+/* Everything in c/kernel/ that touches the machine goes through these few
+ * functions; machine.h adds what a host driving the port needs. */
 #ifndef SR_ARCH_H
 #define SR_ARCH_H
 
@@ -42,7 +38,8 @@ paddr_t arch_read_cr3(void);
 /* Loads cr3 with `dir`, returns the previous value. */
 paddr_t arch_swap_cr3(paddr_t dir);
 
-/* Flushes the whole TLB. */
+/* Flushes the whole TLB (tlb::flush_all), so that later accesses see the
+ * current page tables. Never fails. */
 void arch_flush_tlb(void);
 
 /* True when protected mode and paging are on (CR0.PE and CR0.PG). */

@@ -6,9 +6,6 @@
  *   address_check_aligned_to(a, align) {Virtual,Physical}Address::check_aligned_to
  *                                      (InvalidAddress)
  */
-/* checks.h -- checked helpers returning KernelErrors: upstream
- * kernel/src/checks.rs, plus VirtualAddress/PhysicalAddress::check_aligned_to
- * of kernel/src/mem.rs. */
 #ifndef SR_CHECKS_H
 #define SR_CHECKS_H
 
@@ -27,7 +24,8 @@ static inline kernel_error check_nonzero_length(uint32_t length)
 	return length == 0 ? kerr_invalid_size(0) : kerr_ok();
 }
 
-/* {Virtual,Physical}Address::check_aligned_to: InvalidAddress { address }. */
+/* {Virtual,Physical}Address::check_aligned_to: Ok when `address` is a
+ * multiple of `alignment`; else InvalidAddress { address }. Pure. */
 static inline kernel_error address_check_aligned_to(uint32_t address, uint32_t alignment)
 {
 	return address % alignment == 0 ? kerr_ok() : kerr_invalid_address(address);

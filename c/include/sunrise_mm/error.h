@@ -19,9 +19,8 @@
  * Only the variants the memory module returns exist; the backtraces have no
  * counterpart.
  */
-/* error.h -- KernelError, counterpart of upstream kernel/src/error.rs.
- * Only the variants the memory module produces are represented; the
- * backtrace field has no counterpart. kind == KERR_NONE means Ok(()). */
+/* A kernel_error is returned by value; kind == KERR_NONE means Ok(()) and
+ * the other fields are then meaningless. */
 #ifndef SR_ERROR_H
 #define SR_ERROR_H
 
@@ -44,6 +43,8 @@ typedef struct kernel_error {
 	memory_type ty;
 } kernel_error;
 
+/* The constructors: Ok(()), and each KernelError variant with its payload
+ * (the unused fields are 0 / Unmapped). Pure. */
 static inline kernel_error kerr_ok(void) { kernel_error e = { KERR_NONE, 0, 0, MEMORY_TYPE_UNMAPPED }; return e; }
 static inline kernel_error kerr_invalid_address(uint32_t a) { kernel_error e = { KERR_INVALID_ADDRESS, a, 0, MEMORY_TYPE_UNMAPPED }; return e; }
 static inline kernel_error kerr_invalid_size(uint32_t s) { kernel_error e = { KERR_INVALID_SIZE, 0, s, MEMORY_TYPE_UNMAPPED }; return e; }
@@ -58,7 +59,8 @@ static inline kernel_error kerr_invalid_mem_state(uint32_t a, memory_type t) { k
 /* `.expect(msg)`: an error is a panic. */
 #define EXPECT(expr, msg) do { kernel_error ex_e_ = (expr); if (!KERR_IS_OK(ex_e_)) panic(msg); } while (0)
 
-/* Variant name as upstream spells it. */
+/* The variant's name as upstream spells it ("InvalidAddress"), a static
+ * string; "Ok" for KERR_NONE, "?" for a value outside the enum. */
 const char *kernel_error_name(kernel_error_kind kind);
 
 #endif

@@ -44,7 +44,9 @@ kernel_memory *get_kernel_memory(void);
  * VirtualMemoryExhaustion when there is none. Panics: on overflow. */
 kernel_error kernel_memory_find_virtual_space_aligned(kernel_memory *km, uint32_t length, uint32_t alignment, vaddr_t *out);
 /* KernelMemory::find_virtual_space: find_virtual_space_aligned with
- * PAGE_SIZE alignment. Same errors. */
+ * PAGE_SIZE alignment. Errors: VirtualMemoryExhaustion when KernelLand has
+ * no run of `length` unused bytes. Panics: when `length` is 0 or
+ * unaligned. */
 kernel_error kernel_memory_find_virtual_space(kernel_memory *km, uint32_t length, vaddr_t *out);
 /* KernelMemory::map_phys_region_to: maps the frames of `phys` at
  * `address`. Ownership: `phys` is consumed and forgotten: its frames stay

@@ -11,8 +11,7 @@
  *   memory_type_name                       <MemoryType as Debug>::fmt
  *   memory_type_from_name                  (no counterpart: parses a Debug name)
  */
-/* libkern.h -- MemoryType, MemoryState, MemoryPermissions, MemoryAttributes,
- * counterpart of upstream libkern/src/lib.rs. */
+/* Plain values: nothing here allocates or keeps state. */
 #ifndef SR_LIBKERN_H
 #define SR_LIBKERN_H
 
@@ -64,18 +63,24 @@ typedef uint32_t memory_permissions;
 typedef uint32_t memory_attributes;
 #define MEMORY_ATTRIBUTES_ALL 0x0du
 
-/* MemoryState::from_bits_truncate. */
+/* MemoryState::from_bits_truncate and MemoryPermissions::from_bits_truncate:
+ * `bits` without the undeclared flags (bit 13 of a state is one). Pure. */
 static inline memory_state memory_state_from_bits_truncate(uint32_t bits) { return bits & MEMORY_STATE_ALL; }
-/* MemoryPermissions::from_bits_truncate. */
 static inline memory_permissions memory_permissions_from_bits_truncate(uint32_t bits) { return bits & MEMORY_PERMISSIONS_ALL; }
 
-/* MemoryState::ty: the type kept in the low byte (unknown values: Reserved). */
+/* MemoryState::ty: the type kept in the low byte; a value that names no
+ * type gives Reserved. Pure. */
 memory_type memory_state_ty(memory_state state);
-/* MemoryType::get_memory_state. */
+/* MemoryType::get_memory_state: the state upstream stores for a mapping of
+ * type `ty` (from_bits_truncate'd: Normal is 0x00040002). Panics: when `ty`
+ * is not a memory_type value. */
 memory_state memory_type_get_memory_state(memory_type ty);
-/* The variant name, as upstream's Debug prints it. */
+/* <MemoryType as Debug>::fmt: the variant name ("Normal"), a static
+ * string; "?" for a value outside the enum. */
 const char *memory_type_name(memory_type ty);
-/* Parses a variant name; false when unknown. */
+/* The inverse of memory_type_name over the `n` bytes at `s` (exact, case
+ * sensitive), in *out; false when no variant has that name. No upstream
+ * counterpart (the trace parser's). */
 bool memory_type_from_name(const char *s, size_t n, memory_type *out);
 
 #endif

@@ -11,9 +11,7 @@
  *   round_to_page / round_to_page_upper  mem::round_to_page / round_to_page_upper
  *   panic(msg), kassert(c, msg)        panic!, assert!
  */
-/* mem.h -- addresses, page size and i386 debug-build arithmetic.
- * Counterpart of upstream kernel/src/mem.rs and the alignment helpers of
- * libutils. Every `+`, `-` and `*` that upstream performs on a usize goes
+/* Every `+`, `-` and `*` that upstream performs on a usize goes
  * through ck_add/ck_sub/ck_mul here: upstream's default build is a debug
  * build, where an overflow panics instead of wrapping. */
 #ifndef SR_MEM_H
@@ -93,17 +91,19 @@ static inline bool align_up_checked(uint32_t addr, uint32_t align, uint32_t *out
 	return checked_add(addr, align - (addr % align), out);
 }
 
-/* libutils div_ceil. */
+/* libutils div_ceil: a / b rounded up. Pure; b must not be 0. */
 static inline uint32_t div_ceil(uint32_t a, uint32_t b)
 {
 	return a % b != 0 ? a / b + 1 : a / b;
 }
 
-/* mem.rs round_to_page / round_to_page_upper. */
+/* mem.rs round_to_page / round_to_page_upper: addr rounded down / up to a
+ * page. Panics: round_to_page_upper, when rounding up passes 4 GiB. */
 static inline uint32_t round_to_page(uint32_t addr) { return align_down(addr, PAGE_SIZE); }
 static inline uint32_t round_to_page_upper(uint32_t addr) { return align_up(addr, PAGE_SIZE); }
 
-/* Freestanding helpers the port needs (provided by libc when hosted). */
+/* Freestanding helpers the port needs, with the C library's contract
+ * (provided by libc when hosted, by the backend on bare metal). */
 void *memset(void *s, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 

@@ -46,17 +46,18 @@ typedef struct check_range_result {
 } check_range_result;
 
 /* ProcessMemory::default. Initialises *pm: an empty bookkeeping (KernelLand
- * and RecursiveTablesLand already reserved) and a fresh page directory,
- * inactive, with the kernel's half copied in; the heap base is 0x80000000.
+ * and RecursiveTablesLand already reserved) and a fresh zeroed page
+ * directory, recursive in its last entry, inactive (KernelLand is copied in
+ * at switch_to); the heap base is 0x80000000.
  * Ownership: *pm must later go to process_memory_drop.
  * Panics: when no frame is left for the directory, or the kernel heap is
  * exhausted (both upstream's allocation unwraps). */
 void process_memory_default(process_memory *pm);
 /* Drop for ProcessMemory. Drops every mapping (its frames go back to the
  * allocator unless shared frames are still referenced elsewhere), then the
- * page tables and the directory. *pm is dead afterwards. The process must
- * not be the active one (the caller switches away first, as upstream's
- * callers do). */
+ * UserLand page tables and the directory. *pm is dead afterwards.
+ * Panics: when the process is the active one (upstream's "Dropped the
+ * currently active paging hierarchy": switch away first). */
 void process_memory_drop(process_memory *pm);
 /* ProcessMemory::map_phys_region_to. Maps the frames of `phys` at
  * `address` as one mapping of type `ty` with rights `flags`.
@@ -138,10 +139,12 @@ kernel_error process_memory_find_available_space(const process_memory *pm, uint3
  * Ownership: on success *out holds the KernelLand window and one reference
  * to shared frames (if any); cross_process_mapping_drop releases both.
  * Errors: InvalidAddress { address } when `address` is outside UserLand or
- * in no mapping; InvalidMemState { address, ty } for a frameless mapping;
- * InvalidSize { length } for 0 or past the frames (upstream checks against
- * the shared frames, not the mapping: see the README's findings);
- * VirtualMemoryExhaustion when KernelLand is full. Panics: on overflow. */
+ * in no mapping; InvalidMemState { the mapping's address, ty } when it has
+ * no shared frames; InvalidSize { the page-rounded length } when the span
+ * reaches past the shared frames (upstream checks against the frames, not
+ * the mapping: see the README's findings); VirtualMemoryExhaustion when
+ * KernelLand is full. Panics: when `length` is 0 at a page-aligned
+ * `address` (an empty KernelLand search), on overflow. */
 kernel_error process_memory_mirror_mapping(const process_memory *pm, vaddr_t address, uint32_t length,
                                            cross_process_mapping *out);
 /* ProcessMemory::resize_heap. Creates the Heap at the heap base (u_rw)

@@ -5,14 +5,14 @@
  *   i386_entry_flags_from_rights    From<MappingAccessRights> for I386EntryFlags
  *   i386_entry_is_unused            HierarchicalEntry::is_unused
  *   i386_entry_flags_of             HierarchicalEntry::flags
- *   i386_entry_is_guard             HierarchicalEntry::is_guard
  *   i386_entry_pointed_frame        HierarchicalEntry::pointed_frame
  *   i386_entry_set_unused           HierarchicalEntry::set_unused
  *   i386_entry_set                  HierarchicalEntry::set
  *   i386_entry_set_guard            HierarchicalEntry::set_guard
  */
-/* entry.h -- I386Entry and I386EntryFlags, counterpart of upstream
- * kernel/src/paging/arch/i386/entry.rs. An entry is a u32 in a table. */
+/* An entry is a u32 in a table: a frame address and flags. A guard entry
+ * holds GUARD_PAGE alone, never a frame (L1TF). The functions act on one
+ * entry in memory; none flushes the TLB (the tables do). */
 #ifndef SR_I386_ENTRY_H
 #define SR_I386_ENTRY_H
 
@@ -43,21 +43,26 @@ typedef struct page_state {
 	paddr_t addr; /* PAGE_STATE_PRESENT */
 } page_state;
 
-/* From<MappingAccessRights> for I386EntryFlags */
+/* From<MappingAccessRights> for I386EntryFlags: no R, W or X gives
+ * GUARD_PAGE alone; else PRESENT, plus WRITABLE and USER_ACCESSIBLE as
+ * given (i386 cannot forbid execution). Pure. */
 i386_entry_flags i386_entry_flags_from_rights(mapping_access_rights rights);
-/* HierarchicalEntry::is_unused */
+/* HierarchicalEntry::is_unused (the entry is 0) and ::flags (its low 12
+ * bits, from_bits_truncate). Pure reads. */
 static inline bool i386_entry_is_unused(const i386_entry *e) { return *e == 0; }
-/* HierarchicalEntry::flags (from_bits_truncate) */
 static inline i386_entry_flags i386_entry_flags_of(const i386_entry *e) { return *e & I386_ENTRY_ALL_FLAGS; }
-/* HierarchicalEntry::is_guard */
-static inline bool i386_entry_is_guard(const i386_entry *e) { return (i386_entry_flags_of(e) & I386_ENTRY_GUARD_PAGE) != 0; }
-/* HierarchicalEntry::pointed_frame */
+/* HierarchicalEntry::pointed_frame: Present(frame) when PRESENT is set,
+ * else Guarded when GUARD_PAGE is, else Available. Pure read. */
 page_state i386_entry_pointed_frame(const i386_entry *e);
-/* HierarchicalEntry::set_unused: clears it, returns what it pointed to. */
+/* HierarchicalEntry::set_unused: clears the entry and returns what it
+ * pointed to; the frame is not freed. */
 page_state i386_entry_set_unused(i386_entry *e);
-/* HierarchicalEntry::set */
+/* HierarchicalEntry::set: `frame` with `flags`; with GUARD_PAGE in
+ * `flags`, a guard (the frame is dropped). Panics: when `flags` has both
+ * PRESENT and GUARD_PAGE, or `frame` is not page aligned. */
 void i386_entry_set(i386_entry *e, paddr_t frame, i386_entry_flags flags);
-/* HierarchicalEntry::set_guard */
+/* HierarchicalEntry::set_guard: the entry becomes a guard, whatever it
+ * held (a frame it pointed to is not freed). */
 static inline void i386_entry_set_guard(i386_entry *e) { *e = I386_ENTRY_GUARD_PAGE; }
 
 #endif
