@@ -223,76 +223,191 @@ static void remember_region(decoder *d, uint32_t addr, uint32_t len)
 	d->pending_b = len;
 }
 
-/* ---- one generator per op: a line for it, or 0 when it cannot be made valid now */
+/* ---- lines: a generic generator driven by the op's row, and strategies
+ * for the ops that feed the decoder's memory of recent regions ---------- */
 
+/* The ops' names, forms, arguments and rules, from the table. */
+static const struct {
+	const char *name, *form, *args, *rules;
+} ROWS[OP_COUNT] = {
+#define OP(id, name, form, args, proc, rules, results) [OP_##id] = { name, form, args, rules },
+#include "ops.def"
+#undef OP
+};
+
+/* Appends to the line being built; false when it does not fit. */
+typedef struct line {
+	char *buf;
+	size_t cap, n;
+} line;
+
+static bool put_len(line *l, int k)
+{
+	if (k < 0 || (size_t)k >= l->cap - l->n)
+		return false;
+	l->n += (size_t)k;
+	return true;
+}
+
+/* " WORD" (or "WORD" first) */
+static bool put_str(line *l, const char *s)
+{
+	return put_len(l, snprintf(l->buf + l->n, l->cap - l->n, l->n ? " %s" : "%s", s));
+}
+
+/* " VALUE" in `fmt` (" 0x%08x" or " %u") */
+static bool put_u32(line *l, const char *fmt, uint32_t v)
+{
+	return put_len(l, snprintf(l->buf + l->n, l->cap - l->n, fmt, v));
+}
+
+/* A 4-byte aligned address below KernelLand. */
+static uint32_t v_user_word(decoder *d)
+{
+	uint32_t a = v_addr(d) & ~3u;
+	if (a >= 0xc0000000u)
+		a = (a % 0xc0000000u) & ~3u;
+	return a;
+}
+
+/* Whether the space-separated list `list` holds `word`. */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* A NAME argument of kind `kind` ("proc", "shm+", "mirror-", ...): picks an
+ * index and applies what the kind does; -1 when none can be had. */
+static int name_arg(decoder *d, const char *kind, size_t n, uint8_t pick, bool selects)
+{
+	bool *live = d->proc_live;
+	int size = DEC_PROCS, ns = 0;
+	if (!strncmp(kind, "shm", 3)) {
+		live = d->shm_live;
+		size = DEC_SHMS;
+		ns = 1;
+	} else if (!strncmp(kind, "mirror", 6)) {
+		live = d->mirror_live;
+		size = DEC_MIRRORS;
+		ns = 2;
+	}
+	char use = kind[n - 1];
+	int i = use == '+' ? pick_free(live, size, pick) : pick_live(live, size, pick);
+	if (i < 0)
+		return -1;
+	if (use == '-') {
+		live[i] = false;
+		if (ns == 0 && d->selected == i)
+			d->selected = -1;
+	} else if (use == '+' && ns == 0) {
+		live[i] = true; /* a process binds or panics */
+	} else if (use == '+') {
+		d->pending_kind = ns; /* 1 shm, 2 mirror: bound when the result is ok */
+		d->pending_idx = i;
+	}
+	if (ns == 0 && selects)
+		d->selected = i;
+	return i;
+}
+
+/* The generic line of `op`: each argument drawn by its kind, in order (an
+ * optional trailing NAME is present when a flag byte read first is odd). */
+static size_t generic_line(decoder *d, int op, char *buf, size_t cap)
+{
+	static const char prefix[] = { 'P', 'S', 'M' };
+	const char *a = ROWS[op].args, *rules = ROWS[op].rules;
+	line l = { buf, cap, 0 };
+	uint32_t v[8] = { 0 };
+	int nv = 0, mirror = -1;
+	uint8_t flag = 0;
+	if (strchr(a, '['))
+		flag = u8(d);
+	if (!put_str(&l, ROWS[op].name) || (ROWS[op].form[0] && !put_str(&l, ROWS[op].form)))
+		return 0;
+	while (*a) {
+		while (*a == ' ')
+			a++;
+		const char *w = a;
+		while (*a && *a != ' ')
+			a++;
+		bool optional = *w == '[';
+		const char *kind = memchr(w, ':', (size_t)(a - w));
+		if (!kind)
+			return 0;
+		kind++;
+		size_t kn = (size_t)(a - kind) - (optional ? 1 : 0);
+		char k[16];
+		if (kn >= sizeof(k))
+			return 0;
+		memcpy(k, kind, kn);
+		k[kn] = '\0';
+		uint32_t x = 0;
+		if (!strcmp(k, "type")) {
+			if (!put_str(&l, TYPES[u8(d) % 22]))
+				return 0;
+			continue;
+		}
+		if (!strcmp(k, "rights")) {
+			if (!put_u32(&l, " %u", u8(d) % 16u))
+				return 0;
+			continue;
+		}
+		if (!strncmp(k, "proc", 4) || !strncmp(k, "shm", 3) || !strncmp(k, "mirror", 6)) {
+			if (optional && !(flag & 1))
+				continue;
+			int i = name_arg(d, k, kn, optional ? (uint8_t)(flag >> 1) : u8(d), has_word(rules, "selects"));
+			if (i < 0) {
+				if (optional)
+					continue; /* no free name: the op without it */
+				return 0;
+			}
+			if (k[0] == 'm')
+				mirror = i;
+			if (k[0] == 'm' && k[kn - 1] == '+' && nv > 0)
+				d->pending_a = v[nv - 1]; /* the mirror's len(): the mlen before it */
+			if (!put_len(&l, snprintf(l.buf + l.n, l.cap - l.n, " %c%d",
+			                          prefix[k[0] == 'p' ? 0 : k[0] == 's' ? 1 : 2], i)))
+				return 0;
+			continue;
+		}
+		if (!strcmp(k, "addr")) x = v_addr(d);
+		else if (!strcmp(k, "size") || !strcmp(k, "offset")) x = v_len(d);
+		else if (!strcmp(k, "paddr")) x = v_paddr(d);
+		else if (!strcmp(k, "mask")) x = v_mask(d);
+		else if (!strcmp(k, "value")) x = u32(d);
+		else if (!strcmp(k, "mlen")) x = v_mirror_len(d);
+		else if (!strcmp(k, "uword")) x = v_user_word(d);
+		else if (!strcmp(k, "page")) {
+			x = v_addr(d) & ~0xfffu;
+			if (has_word(rules, "below_kernel_land") && x >= 0xc0000000u)
+				x = (x % 0xc0000000u) & ~0xfffu;
+		} else if (!strcmp(k, "pages")) {
+			x = v_len(d) & ~0xfffu;
+			if (x == 0)
+				x = 0x1000;
+			if (has_word(rules, "below_kernel_land") && nv > 0 && x > 0xc0000000u - v[nv - 1])
+				x = 0xc0000000u - v[nv - 1];
+		} else if (!strcmp(k, "moff")) {
+			if (mirror < 0 || d->mirror_len[mirror] == 0)
+				return 0;
+			x = (v_len(d) % d->mirror_len[mirror]) & ~3u;
+		} else {
+			return 0; /* a kind this decoder does not know */
+		}
+		if (nv < 8)
+			v[nv++] = x;
+		if (!put_u32(&l, " 0x%08x", x))
+			return 0;
+	}
+	return l.n;
+}
+
+/* A strategy: a line for the op, or 0 when it cannot be made valid now. */
 typedef size_t gen_fn(decoder *d, char *buf, size_t cap);
-
-static size_t gen_new(decoder *d, char *buf, size_t cap)
-{
-	int i = pick_free(d->proc_live, DEC_PROCS, u8(d));
-	if (i < 0)
-		return 0;
-	d->proc_live[i] = true; /* `new` binds or panics */
-	d->selected = i;
-	return (size_t)snprintf(buf, cap, "new P%d", i);
-}
-
-static size_t gen_select(decoder *d, char *buf, size_t cap)
-{
-	int i = pick_live(d->proc_live, DEC_PROCS, u8(d));
-	if (i < 0)
-		return 0;
-	d->selected = i;
-	return (size_t)snprintf(buf, cap, "select P%d", i);
-}
-
-static size_t gen_drop(decoder *d, char *buf, size_t cap)
-{
-	int i = pick_live(d->proc_live, DEC_PROCS, u8(d));
-	if (i < 0)
-		return 0;
-	d->proc_live[i] = false;
-	if (d->selected == i)
-		d->selected = -1;
-	return (size_t)snprintf(buf, cap, "drop P%d", i);
-}
-
-static size_t gen_switch_to(decoder *d, char *buf, size_t cap)
-{
-	(void)d;
-	return (size_t)snprintf(buf, cap, "switch_to");
-}
-
-/* shm NAME LEN / shm_of NAME ADDR: binds NAME if the result is ok. */
-static size_t shm_binding(decoder *d, char *buf, size_t cap, bool of)
-{
-	int i = pick_free(d->shm_live, DEC_SHMS, u8(d));
-	if (i < 0)
-		return 0;
-	uint32_t a = of ? v_addr(d) : v_len(d);
-	d->pending_kind = 1;
-	d->pending_idx = i;
-	return (size_t)snprintf(buf, cap, "%s S%d 0x%08x", of ? "shm_of" : "shm", i, a);
-}
-
-static size_t gen_shm(decoder *d, char *buf, size_t cap)
-{
-	return shm_binding(d, buf, cap, false);
-}
-
-static size_t gen_shm_of(decoder *d, char *buf, size_t cap)
-{
-	return shm_binding(d, buf, cap, true);
-}
-
-static size_t gen_shm_drop(decoder *d, char *buf, size_t cap)
-{
-	int i = pick_live(d->shm_live, DEC_SHMS, u8(d));
-	if (i < 0)
-		return 0;
-	d->shm_live[i] = false;
-	return (size_t)snprintf(buf, cap, "shm_drop S%d", i);
-}
 
 static size_t gen_create_regular_mapping(decoder *d, char *buf, size_t cap)
 {
@@ -341,11 +456,13 @@ static size_t gen_guard(decoder *d, char *buf, size_t cap)
 	return (size_t)snprintf(buf, cap, "guard 0x%08x 0x%08x %s", a, b, TYPES[u8(d) % 22]);
 }
 
+/* A strategy byte first: usually a region made earlier (encode.py writes 0,
+ * the explicit ADDR and LEN). */
 static size_t gen_unmap(decoder *d, char *buf, size_t cap)
 {
 	uint8_t k = u8(d);
 	uint32_t a, b;
-	if (k % 4) { /* usually a region we made */
+	if (k % 4) {
 		a = recent_addr(d, k);
 		b = recent_len(d, k);
 	} else {
@@ -355,137 +472,16 @@ static size_t gen_unmap(decoder *d, char *buf, size_t cap)
 	return (size_t)snprintf(buf, cap, "unmap 0x%08x 0x%08x", a, b);
 }
 
-static size_t gen_query_memory(decoder *d, char *buf, size_t cap)
-{
-	return (size_t)snprintf(buf, cap, "query_memory 0x%08x", v_addr(d));
-}
-
-static size_t gen_expand_mapping(decoder *d, char *buf, size_t cap)
-{
-	uint32_t a = v_addr(d);
-	return (size_t)snprintf(buf, cap, "expand_mapping 0x%08x 0x%08x", a, v_len(d));
-}
-
-static size_t gen_find_available_space(decoder *d, char *buf, size_t cap)
-{
-	return (size_t)snprintf(buf, cap, "find_available_space 0x%08x", v_len(d));
-}
-
-static size_t gen_resize_heap(decoder *d, char *buf, size_t cap)
-{
-	return (size_t)snprintf(buf, cap, "resize_heap 0x%08x", v_len(d));
-}
-
-static size_t gen_mirror_mapping(decoder *d, char *buf, size_t cap)
-{
-	uint8_t named = u8(d);
-	uint32_t a = v_addr(d), b = v_mirror_len(d);
-	int i;
-	if ((named & 1) && (i = pick_free(d->mirror_live, DEC_MIRRORS, named >> 1)) >= 0) {
-		d->pending_kind = 2;
-		d->pending_idx = i;
-		d->pending_a = b;
-		return (size_t)snprintf(buf, cap, "mirror_mapping 0x%08x 0x%08x M%d", a, b, i);
-	}
-	return (size_t)snprintf(buf, cap, "mirror_mapping 0x%08x 0x%08x", a, b);
-}
-
-static size_t gen_mirror_drop(decoder *d, char *buf, size_t cap)
-{
-	int i = pick_live(d->mirror_live, DEC_MIRRORS, u8(d));
-	if (i < 0)
-		return 0;
-	d->mirror_live[i] = false;
-	return (size_t)snprintf(buf, cap, "mirror_drop M%d", i);
-}
-
-static size_t gen_check_range(decoder *d, char *buf, size_t cap)
-{
-	uint32_t v[6];
-	v[0] = v_addr(d);
-	v[1] = v_len(d);
-	for (int k = 2; k < 6; k++)
-		v[k] = v_mask(d);
-	return (size_t)snprintf(buf, cap, "check_range 0x%08x 0x%08x 0x%08x 0x%08x 0x%08x 0x%08x", v[0], v[1], v[2],
-	                        v[3], v[4], v[5]);
-}
-
-static size_t gen_frames(decoder *d, char *buf, size_t cap)
-{
-	return (size_t)snprintf(buf, cap, "frames 0x%08x", v_addr(d));
-}
-
-static size_t gen_walk(decoder *d, char *buf, size_t cap)
-{
-	uint32_t a = v_addr(d) & ~0xfffu, b = v_len(d) & ~0xfffu;
-	if (a >= 0xc0000000u)
-		a = (a % 0xc0000000u) & ~0xfffu;
-	if (b == 0)
-		b = 0x1000;
-	if (b > 0xc0000000u - a)
-		b = 0xc0000000u - a;
-	return (size_t)snprintf(buf, cap, "walk 0x%08x 0x%08x", a, b);
-}
-
-static size_t gen_free_frames(decoder *d, char *buf, size_t cap)
-{
-	(void)d;
-	return (size_t)snprintf(buf, cap, "free_frames");
-}
-
-/* A 4-byte aligned address below KernelLand. */
-static uint32_t v_user_word(decoder *d)
-{
-	uint32_t a = v_addr(d) & ~3u;
-	if (a >= 0xc0000000u)
-		a = (a % 0xc0000000u) & ~3u;
-	return a;
-}
-
-static size_t gen_read(decoder *d, char *buf, size_t cap)
-{
-	return (size_t)snprintf(buf, cap, "read 0x%08x", v_user_word(d));
-}
-
-static size_t gen_write(decoder *d, char *buf, size_t cap)
-{
-	uint32_t a = v_user_word(d);
-	return (size_t)snprintf(buf, cap, "write 0x%08x 0x%08x", a, u32(d));
-}
-
-/* A live mirror and an offset inside it; -1 if none can be made. */
-static int mirror_access(decoder *d, uint32_t *off)
-{
-	int i = pick_live(d->mirror_live, DEC_MIRRORS, u8(d));
-	if (i < 0 || d->mirror_len[i] == 0)
-		return -1;
-	*off = (v_len(d) % d->mirror_len[i]) & ~3u;
-	return i;
-}
-
-static size_t gen_mirror_read(decoder *d, char *buf, size_t cap)
-{
-	uint32_t a;
-	int i = mirror_access(d, &a);
-	if (i < 0)
-		return 0;
-	return (size_t)snprintf(buf, cap, "mirror_read M%d 0x%08x", i, a);
-}
-
-static size_t gen_mirror_write(decoder *d, char *buf, size_t cap)
-{
-	uint32_t a;
-	int i = mirror_access(d, &a);
-	if (i < 0)
-		return 0;
-	return (size_t)snprintf(buf, cap, "mirror_write M%d 0x%08x 0x%08x", i, a, u32(d));
-}
-
-/* op -> its generator (phys lines are the header's: no generator) */
-static gen_fn *const GEN[OP_COUNT] = {
-#define OP(id, name, form, args, proc, rules, results) IF_OPCODE_##proc([OP_##id] = gen_##id)
-#include "ops.def"
-#undef OP
+/* The ops with a strategy of their own (the mappings feed the recent
+ * regions unmap draws from); every other op, a new one included, gets the
+ * generic line of its row. */
+static gen_fn *const STRATEGY[OP_COUNT] = {
+	[OP_create_regular_mapping] = gen_create_regular_mapping,
+	[OP_map_alloc] = gen_map_alloc,
+	[OP_map_mmio] = gen_map_mmio,
+	[OP_map_partial_shared_mapping] = gen_map_partial_shared_mapping,
+	[OP_guard] = gen_guard,
+	[OP_unmap] = gen_unmap,
 };
 
 /* One operation line for `op`, or 0 when it cannot be made valid now. */
@@ -493,7 +489,7 @@ static size_t op_line(decoder *d, int op, char *buf, size_t cap)
 {
 	if (NEEDS_PROCESS[op] && d->selected < 0)
 		return 0;
-	return GEN[op](d, buf, cap);
+	return STRATEGY[op] ? STRATEGY[op](d, buf, cap) : generic_line(d, op, buf, cap);
 }
 
 /* The op of an opcode byte. */
