@@ -1,4 +1,5 @@
-/* main.c -- sr-run: replays traces on the hosted C port.
+/* sr_run.c -- sr-run: replays traces on the hosted C port (the runner over
+ * the port and the simulated machine, c/hosted).
  *
  *   sr-run [--check] [--] TRACE
  *       The result stream on stdout. Exit status: 0 ran to its end or to a
