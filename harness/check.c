@@ -815,10 +815,15 @@ static const char *hold_mapping_frames(const mapping *m)
 	return 0;
 }
 
-/* Every UserLand entry of directory dir against pm's bookkeeping. */
+/* Every UserLand entry of directory dir against pm's bookkeeping: each
+ * mapping's pages, then every set entry outside them. */
 static const char *check_userland(const process_memory *pm, paddr_t dir)
 {
 	const char *e;
+	const userspace_bookkeeping *bk = &pm->userspace_bookkeping;
+	for (const mapping *m = userspace_bookkeeping_first(bk); m; m = userspace_bookkeeping_next(bk, m))
+		if (m->address < KL_START && (e = check_range_pages(pm, dir, m->address, m->length)))
+			return e;
 	for (uint32_t slot = 0; slot < UL_SLOTS; slot++) {
 		uint32_t pde = pread(dir + slot * 4);
 		if (pde & E_PRESENT) {
@@ -831,12 +836,10 @@ static const char *check_userland(const process_memory *pm, paddr_t dir)
 			for (uint32_t j = 0; j < 1024; j++) {
 				uint32_t pte = pread(t + j * 4);
 				vaddr_t va = (slot << 22) | (j << 12);
-				if (pte || mapping_over(pm, va)) {
-					if ((e = check_pte(pm, va, pte)))
-						return e;
-				}
+				if (pte && !mapping_over(pm, va))
+					return fail("page table entry set outside any mapping at", va, "entry", pte);
 			}
-		} else if ((e = check_tableless_slot(pm, slot, pde, slot * SLOT_SPAN, slot * SLOT_SPAN + (SLOT_SPAN - 1)))) {
+		} else if (pde && (e = check_tableless_slot(pm, slot, pde, slot * SLOT_SPAN, slot * SLOT_SPAN + (SLOT_SPAN - 1)))) {
 			return e;
 		}
 	}
@@ -858,9 +861,14 @@ static const char *check_kernel_land(const check_world *w)
 			const char *err;
 			if (e & E_PRESENT)
 				present++;
-			if ((e || mirror_over((slot << 22) | (j << 12))) && (err = check_kl_entry((slot << 22) | (j << 12), e)))
+			if (e && (err = check_kl_entry((slot << 22) | (j << 12), e)))
 				return err;
 		}
+	}
+	for (uint32_t i = 0; i < MAX_MIRRORS; i++) {
+		const char *err;
+		if (mirrors[i].live && (err = check_mirror_pages(&mirrors[i], true)))
+			return err;
 	}
 	if (present != mirror_pages)
 		return fail("KernelLand pages mapped:", present, "mirror pages:", mirror_pages);
