@@ -89,6 +89,26 @@ static void tlb_insert(uint32_t vpn, uint32_t value)
 	tlb[vpn] = value;
 }
 
+/* Frames the MMU walked since the reset (directories, page tables). A
+ * trace's own write into one of them (through an alias: hosted-only traces)
+ * drops the whole TLB: upstream's recorder has no TLB, so such a trace's
+ * results are defined without one, and only the port's own forgotten
+ * flushes may leave a stale translation behind. */
+static uint8_t walked[FLAT_PAGES / 8];
+
+static void mark_walked(paddr_t pa)
+{
+	paddr_t n = (pa & ~(PAGE - 1)) / PAGE;
+	if (n < FLAT_PAGES)
+		walked[n / 8] |= (uint8_t)(1u << (n % 8));
+}
+
+static bool was_walked(paddr_t pa)
+{
+	paddr_t n = (pa & ~(PAGE - 1)) / PAGE;
+	return n < FLAT_PAGES && (walked[n / 8] & (1u << (n % 8)));
+}
+
 /* ---- change tracking for the checker ------------------------------------ */
 
 /* Pages reached since the last machine_take_changes, with their content at the
@@ -269,8 +289,10 @@ static void heap_reset(void)
 static uint32_t walk(vaddr_t va)
 {
 	uint32_t pde = *phys_word((cr3 & ~(PAGE - 1)) + (va >> 22) * 4);
+	mark_walked(cr3);
 	if (!(pde & 1))
 		return 0;
+	mark_walked(pde);
 	uint32_t pte = *phys_word((pde & ~(PAGE - 1)) + ((va >> 12) & 1023) * 4);
 	if (!(pte & 1))
 		return 0;
@@ -370,6 +392,7 @@ void machine_reset(void)
 	cr3 = SIM_BOOT_DIR;
 	if (tlb)
 		tlb_flush_all();
+	memset(walked, 0, sizeof(walked));
 	machine_take_changes(0, 0);
 }
 
@@ -425,6 +448,8 @@ int machine_write32(vaddr_t va, uint32_t value)
 	touch(pa[3]);
 	for (uint32_t i = 0; i < 4; i++)
 		sim_phys_page(pa[i])[pa[i] & (PAGE - 1)] = (uint8_t)(value >> (8 * i));
+	if (was_walked(pa[0]) || was_walked(pa[3]))
+		tlb_flush_all(); /* the trace wrote a paging structure: see `walked` */
 	return 0;
 }
 
