@@ -39,11 +39,13 @@ static paddr_t cr3 = SIM_BOOT_DIR;
 
 /* ---- TLB ------------------------------------------------------------------ */
 
-/* tlb[vpn]: 0 when nothing is cached, else the frame | TLB_VALID and
- * TLB_WRITABLE when both levels allowed writes. tlb_live lists the cached
- * vpns (some may have been dropped since: their slot reads 0). */
+/* tlb[vpn]: the frame | TLB_VALID, and TLB_WRITABLE when both levels
+ * allowed writes; TLB_LISTED while vpn is in tlb_live, the list of vpns
+ * cached since the last full flush (an entry dropped by a fault stays
+ * listed, without TLB_VALID, until the list is compacted). */
 #define TLB_VALID 1u
 #define TLB_WRITABLE 2u
+#define TLB_LISTED 4u
 static uint32_t *tlb;      /* 2^20 entries, allocated on first use */
 static uint32_t *tlb_live; /* vpns cached since the last full flush */
 static uint32_t tlb_nlive, tlb_cap;
@@ -74,7 +76,7 @@ static void tlb_insert(uint32_t vpn, uint32_t value)
 			abort();
 		}
 	}
-	if (!tlb[vpn]) {
+	if (!(tlb[vpn] & TLB_LISTED)) {
 		if (tlb_nlive == tlb_cap) {
 			uint32_t cap = tlb_cap ? tlb_cap * 2 : 1024;
 			uint32_t *n = xmalloc(cap * sizeof(*n));
@@ -86,7 +88,7 @@ static void tlb_insert(uint32_t vpn, uint32_t value)
 		}
 		tlb_live[tlb_nlive++] = vpn;
 	}
-	tlb[vpn] = value;
+	tlb[vpn] = value | TLB_LISTED;
 }
 
 /* Frames the MMU walked since the reset (directories, page tables). A
@@ -304,10 +306,10 @@ static uint32_t walk(vaddr_t va)
 static bool translate(vaddr_t va, bool write, paddr_t *out)
 {
 	uint32_t vpn = va >> 12;
-	uint32_t e = tlb ? tlb[vpn] : 0;
-	if (!e || (write && !(e & TLB_WRITABLE))) {
+	uint32_t e = tlb ? tlb[vpn] & ~TLB_LISTED : 0;
+	if (!(e & TLB_VALID) || (write && !(e & TLB_WRITABLE))) {
 		if (e)
-			tlb[vpn] = 0; /* the page fault drops it; the walk decides */
+			tlb[vpn] = TLB_LISTED; /* the page fault drops it; the walk decides */
 		e = walk(va);
 		if (!e || (write && !(e & TLB_WRITABLE)))
 			return false;
@@ -323,15 +325,17 @@ int machine_tlb_stale(vaddr_t *va, uint32_t *cached, uint32_t *now)
 	int found = 0;
 	for (uint32_t i = 0; i < tlb_nlive; i++) {
 		uint32_t vpn = tlb_live[i];
-		if (!tlb[vpn])
-			continue; /* dropped by a fault: compact it away */
+		if (!(tlb[vpn] & TLB_VALID)) {
+			tlb[vpn] = 0; /* dropped by a fault: compact it away */
+			continue;
+		}
 		tlb_live[k++] = vpn;
 		if (found)
 			continue;
 		uint32_t w = walk(vpn << 12);
-		if (w != tlb[vpn]) {
+		if (w != (tlb[vpn] & ~TLB_LISTED)) {
 			*va = vpn << 12;
-			*cached = tlb[vpn];
+			*cached = tlb[vpn] & ~TLB_LISTED;
 			*now = w;
 			found = 1;
 		}
