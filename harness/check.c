@@ -100,16 +100,23 @@ static const char *fail(const char *what, uint32_t a, const char *more, uint32_t
 	return msg;
 }
 
-static const char *fail_entry(vaddr_t va, uint32_t e, uint32_t want)
+static const char *fail_entry_by(vaddr_t va, uint32_t e, const char *who, uint32_t want)
 {
 	msg_len = 0;
 	m_str("page ");
 	m_hex(va);
 	m_str(" maps entry ");
 	m_hex(e);
-	m_str(", bookkeeping expects ");
+	m_str(", ");
+	m_str(who);
+	m_str(" expects ");
 	m_hex(want);
 	return msg;
+}
+
+static const char *fail_entry(vaddr_t va, uint32_t e, uint32_t want)
+{
+	return fail_entry_by(va, e, "bookkeeping", want);
 }
 
 /* ---- tokens ---------------------------------------------------------------- */
@@ -579,7 +586,7 @@ static const char *check_kl_entry(vaddr_t va, uint32_t e)
 	}
 	uint32_t want = m->frames[(va - m->kstart) / PG] | MIRROR_FLAGS;
 	if (e != want)
-		return fail_entry(va, e, want);
+		return fail_entry_by(va, e, "the mirror (derived from the trace)", want);
 	return 0;
 }
 
@@ -591,7 +598,8 @@ static const char *check_mirror_pages(const cmirror *m, bool present)
 		uint32_t e = pread((boot_pde[slot] & E_FRAME) + ((va >> 12) & 1023) * 4) & ~E_IGNORED;
 		uint32_t want = present ? m->frames[i] | MIRROR_FLAGS : 0;
 		if (e != want)
-			return present ? fail_entry(va, e, want) : fail("a dropped mirror's page is still mapped at", va, "entry", e);
+			return present ? fail_entry_by(va, e, "the mirror (derived from the trace)", want)
+			               : fail("a dropped mirror's page is still mapped at", va, "entry", e);
 	}
 	return 0;
 }
