@@ -193,11 +193,18 @@ struct runner {
 	process_memory *selected;
 	line_buf reason;
 	bool dead; /* panicked, malformed or broken: nothing more runs */
+	/* for the checker: the current line's tokens and its result line */
+	tok toks[MAX_TOKENS];
+	size_t ntoks;
+	char result[64];
+	size_t result_n;
 };
 
 /* Sends a finished result line. */
 static void emit(runner *r, line_buf *l)
 {
+	for (r->result_n = 0; r->result_n < l->n && r->result_n < sizeof(r->result); r->result_n++)
+		r->result[r->result_n] = l->b[r->result_n];
 	lb_char(l, '\n');
 	r->out->write(r->out->ctx, l->b, l->n);
 }
@@ -1076,10 +1083,23 @@ static void **name_values(name_table *nt)
 	return v;
 }
 
+/* check_world.lookup: a live name's object. */
+static void *check_lookup(void *ctx, int ns, const char *name, size_t n)
+{
+	runner *r = ctx;
+	name_table *nt = ns == CHECK_NS_PROC ? &r->procs : ns == CHECK_NS_SHM ? &r->shms : &r->mirrors;
+	tok t = { name, n };
+	name_slot *s = names_find(nt, t);
+	return s ? s->val : 0;
+}
+
 /* Runs the checker over everything live; NULL when all holds. */
 static const char *check_now(runner *r)
 {
 	check_world w;
+	w.selected = r->selected;
+	w.lookup = check_lookup;
+	w.ctx = r;
 	void **procs = name_values(&r->procs), **shms = name_values(&r->shms), **mirrors = name_values(&r->mirrors);
 	w.procs = (process_memory *const *)procs;
 	w.nprocs = r->procs.live;
@@ -1118,7 +1138,29 @@ static const char *teardown(runner *r)
 			names_remove(&r->procs, &r->procs.slots[i]);
 		}
 	r->selected = 0;
+	check_forget();
 	return check_now(r);
+}
+
+/* The checker after one line: what the operation touched, or everything
+ * when the machine cannot tell or opts->check >= 2. */
+static const char *check_line_done(runner *r)
+{
+	check_world w = { 0 };
+	check_tok t[MAX_TOKENS];
+	int need_full;
+	size_t n = r->ntoks < MAX_TOKENS ? r->ntoks : MAX_TOKENS;
+	for (size_t i = 0; i < n; i++) {
+		t[i].s = r->toks[i].s;
+		t[i].n = r->toks[i].n;
+	}
+	w.selected = r->selected;
+	w.lookup = check_lookup;
+	w.ctx = r;
+	const char *e = check_op(&w, t, n, r->result, r->result_n, r->opts->check >= 2, &need_full);
+	if (!e && need_full)
+		e = check_now(r);
+	return e;
 }
 
 /* Reports a broken invariant on err. */
@@ -1206,6 +1248,9 @@ static bool run_line(runner *r, const char *line, size_t n)
 	}
 	if (ntoks == 0)
 		return true;
+	for (size_t i = 0; i < ntoks && i < MAX_TOKENS; i++)
+		r->toks[i] = toks[i];
+	r->ntoks = ntoks;
 	if (ntoks > MAX_TOKENS) {
 		r->reason.n = 0;
 		lb_str(&r->reason, "too many arguments (");
@@ -1243,6 +1288,8 @@ runner *runner_begin(const char *file, const runner_sink *out, const runner_sink
 	r->err = err;
 	r->opts = opts;
 	r->file = file;
+	if (opts && opts->check)
+		check_begin();
 	return r;
 }
 
@@ -1251,6 +1298,8 @@ int runner_feed(runner *r, const char *line, size_t n)
 	if (r->dead)
 		return RUNNER_DEAD;
 	r->line_no++;
+	r->ntoks = 0;
+	r->result_n = 0;
 	if (MACHINE_SETJMP(machine_panic_jmp)) {
 		line_buf l = { .n = 0, .sink = r->out };
 		lb_str(&l, "panic ");
@@ -1264,8 +1313,8 @@ int runner_feed(runner *r, const char *line, size_t n)
 		r->dead = true;
 		return RUNNER_MALFORMED;
 	}
-	if (r->opts && r->opts->check && r->started) {
-		const char *broken = check_now(r);
+	if (r->opts && r->opts->check && r->started && r->ntoks) {
+		const char *broken = check_line_done(r);
 		if (broken) {
 			report_invariant(r, broken, false);
 			r->dead = true;
@@ -1284,7 +1333,12 @@ int runner_end(runner *r)
 		report_invariant(r, "a drop panicked in the end-of-trace teardown", true);
 		return RUNNER_INVARIANT;
 	}
-	const char *broken = teardown(r);
+	const char *broken = r->started ? check_now(r) : 0; /* the state at the end */
+	if (broken) {
+		report_invariant(r, broken, false);
+		return RUNNER_INVARIANT;
+	}
+	broken = teardown(r);
 	if (broken) {
 		report_invariant(r, broken, true);
 		return RUNNER_INVARIANT;
