@@ -6,14 +6,43 @@
  * lockstep, and the first result that differs (a `panic` line compared on
  * the word alone) calls abort(), which AFL++ records as a crash.
  *
+ * The invariant checker (harness/check.c) runs after every operation and at
+ * the end of the case (the teardown check) as a second oracle: a broken
+ * invariant is a finding too, except the documented upstream findings
+ * (the `.finding` files of corpus/), which are tolerated exactly:
+ *  - expand_offset: `expand_mapping` of a Heap that
+ *    `map_partial_shared_mapping` made rebuilds the mapping with offset 0
+ *    (corpus/findings/expand_partial_heap_offset.trace,
+ *    corpus/findings/expand_heap_prefix_of_shm.trace): an invariant broken
+ *    on an `expand_mapping` line, of the form "page ... maps entry ...",
+ *    after such a Heap was made;
+ *  - phys_write: a `write` through a `map_phys_region_to mmio` mapping can
+ *    overwrite a page table (corpus/coverage/corrupt_directory_huge_guard_
+ *    split.trace): any invariant broken after a successful `write` while a
+ *    mmio mapping was made.
+ * The case ends there (the runner stops at a broken invariant).
+ *
  *   fuzz_diff                  AFL++ persistent mode (stdin / shared memory)
  *   fuzz_diff CASE...          replay binary cases; exit 1 at a divergence
+ *   fuzz_diff --list CASE...   the same, and one line per case on stdout:
+ *                              CASE<TAB>microseconds<TAB>ok|divergence
  *   fuzz_diff --decode CASE    print the trace a case decodes to
  *   fuzz_diff --bench CASE...  replay the cases repeatedly, print execs/s
+ *   --no-check (first)         without the invariant checker
+ *   --end-check (first)        also the full check and the teardown check
+ *                              at the end of each case (runner_end): about
+ *                              10x slower, so not in the fuzz loop
+ *
+ * Environment: SRDIFF_FUZZ_STATS=FILE counts executions in FILE (8 bytes,
+ * a shared mapping; srdiff fuzz reads it for its progress line).
+ * SRDIFF_FUZZ_TEST_PLANT=OP makes the C port's result of every OP line
+ * read "planted" -- a planted divergence, for the tests of srdiff fuzz only.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,6 +78,46 @@ static void capture_write(void *ctx, const char *bytes, size_t n)
 static srref *model;
 static int verbose_decode;
 static unsigned long long lines_run;
+static int use_check = 1;
+static int end_check;
+static const char *plant_op;
+static volatile unsigned long long *shared_execs;
+
+/* Whether `line` is the op `op` (a whole first word). */
+static int is_op(const char *line, const char *op)
+{
+	size_t n = strlen(op);
+	return !strncmp(line, op, n) && (line[n] == ' ' || line[n] == '\0');
+}
+
+/* What the case did so far that a documented upstream finding needs. */
+typedef struct history {
+	int partial_heap; /* a Heap made by map_partial_shared_mapping */
+	int mmio;         /* a map_phys_region_to mmio succeeded */
+	int mmio_write;   /* then a write succeeded */
+} history;
+
+static void note_history(history *h, const char *line, const char *res, size_t rn)
+{
+	if (rn < 2 || strncmp(res, "ok", 2))
+		return;
+	if (is_op(line, "map_partial_shared_mapping") && strstr(line, " Heap "))
+		h->partial_heap = 1;
+	else if (is_op(line, "map_phys_region_to") && !strncmp(line + 19, "mmio", 4))
+		h->mmio = 1;
+	else if (is_op(line, "write") && h->mmio)
+		h->mmio_write = 1;
+}
+
+/* Whether a broken invariant (`err`) on `line` is a documented upstream
+ * finding (see the top of this file). */
+static int upstream_finding(const history *h, const char *line, const char *err)
+{
+	if (line && is_op(line, "expand_mapping") && h->partial_heap && strstr(err, "invariant broken: page ") &&
+	    strstr(err, " maps entry "))
+		return 1;
+	return h->mmio_write;
+}
 
 /* Compares one result line; `c` ends with '\n' when present. */
 static int same_result(const char *c, size_t cn, int ref_rc, const char *r)
@@ -66,7 +135,8 @@ static int same_result(const char *c, size_t cn, int ref_rc, const char *r)
  * 1 on a divergence (details on stderr). */
 static int run_case(const uint8_t *data, size_t len)
 {
-	static const runner_opts opts = { 0 };
+	runner_opts opts = { use_check };
+	history hist = { 0, 0, 0 };
 	capture out, err;
 	runner_sink out_sink = { capture_write, &out }, err_sink = { capture_write, &err };
 	decoder d;
@@ -86,6 +156,10 @@ static int run_case(const uint8_t *data, size_t len)
 		int crc = runner_feed(r, line, n);
 		int rrc = srref_line(model, line, n, ref_out, sizeof(ref_out));
 		lines_run++;
+		if (plant_op && is_op(line, plant_op)) {
+			out.n = 0;
+			capture_write(&out, "planted\n", 8);
+		}
 		if (crc == RUNNER_MALFORMED || rrc == 2) {
 			if (crc == RUNNER_MALFORMED && rrc == 2)
 				return 0; /* a decoder slip both reject alike */
@@ -101,9 +175,51 @@ static int run_case(const uint8_t *data, size_t len)
 		}
 		if (crc == RUNNER_DEAD)
 			return 0; /* both panicked */
+		note_history(&hist, line, out.buf, out.n);
+		if (crc == RUNNER_INVARIANT) {
+			if (upstream_finding(&hist, line, err.buf))
+				return 0;
+			fprintf(stderr, "INVARIANT at `%s`\n  %.*s\n", line,
+			        (int)(err.n && err.buf[err.n - 1] == '\n' ? err.n - 1 : err.n), err.buf);
+			return 1;
+		}
 		decoder_feedback(&d, out.buf, out.n);
 	}
+	if (use_check && end_check) {
+		err.n = 0;
+		err.buf[0] = '\0';
+		if (runner_end(r) == RUNNER_INVARIANT && !upstream_finding(&hist, NULL, err.buf)) {
+			fprintf(stderr, "INVARIANT at the end of the case\n  %.*s\n",
+			        (int)(err.n && err.buf[err.n - 1] == '\n' ? err.n - 1 : err.n), err.buf);
+			return 1;
+		}
+	}
 	return 0;
+}
+
+/* Counts one execution in the shared counter, when there is one. */
+static void count_exec(void)
+{
+	if (shared_execs)
+		__atomic_add_fetch(shared_execs, 1, __ATOMIC_RELAXED);
+}
+
+static void setup(void)
+{
+	const char *stats = getenv("SRDIFF_FUZZ_STATS");
+	if (stats && *stats) {
+		int fd = open(stats, O_RDWR | O_CREAT, 0644);
+		if (fd >= 0 && ftruncate(fd, 4096) == 0) {
+			void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			if (m != MAP_FAILED)
+				shared_execs = m;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	plant_op = getenv("SRDIFF_FUZZ_TEST_PLANT");
+	if (plant_op && !*plant_op)
+		plant_op = NULL;
 }
 
 /* Reads a whole file into a fresh buffer. */
@@ -129,13 +245,24 @@ static uint8_t *slurp(const char *path, size_t *len)
 int main(int argc, char **argv)
 {
 	model = srref_new();
+	setup();
+	while (argc > 1 && (!strcmp(argv[1], "--no-check") || !strcmp(argv[1], "--end-check"))) {
+		if (!strcmp(argv[1], "--no-check"))
+			use_check = 0;
+		else
+			end_check = 1;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	if (argc > 1) {
 		int bench = !strcmp(argv[1], "--bench");
+		int list = !strcmp(argv[1], "--list");
 		int first = 1;
 		if (!strcmp(argv[1], "--decode")) {
 			verbose_decode = 1;
 			first = 2;
-		} else if (bench) {
+		} else if (bench || list) {
 			first = 2;
 		}
 		int bad = 0;
@@ -150,10 +277,18 @@ int main(int argc, char **argv)
 					fprintf(stderr, "%s: cannot read\n", argv[i]);
 					return 2;
 				}
-				if (run_case(data, len)) {
+				struct timespec c0, c1;
+				clock_gettime(CLOCK_MONOTONIC, &c0);
+				int diverged = run_case(data, len);
+				clock_gettime(CLOCK_MONOTONIC, &c1);
+				if (diverged) {
 					fprintf(stderr, "%s: divergence\n", argv[i]);
 					bad = 1;
 				}
+				if (list)
+					printf("%s\t%ld\t%s\n", argv[i],
+					       (long)((c1.tv_sec - c0.tv_sec) * 1000000 + (c1.tv_nsec - c0.tv_nsec) / 1000),
+					       diverged ? "divergence" : "ok");
 				execs++;
 				free(data);
 			}
@@ -174,6 +309,7 @@ int main(int argc, char **argv)
 	unsigned char *buf = __AFL_FUZZ_TESTCASE_BUF;
 	while (__AFL_LOOP(100000)) {
 		size_t len = __AFL_FUZZ_TESTCASE_LEN;
+		count_exec();
 		if (run_case(buf, len))
 			abort();
 	}
@@ -181,6 +317,7 @@ int main(int argc, char **argv)
 	{
 		static uint8_t in[1 << 20];
 		size_t len = fread(in, 1, sizeof(in), stdin);
+		count_exec();
 		if (run_case(in, len))
 			abort();
 	}
