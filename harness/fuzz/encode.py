@@ -99,9 +99,15 @@ def encode_args(op, toks, names):
     return bytes(head + body)
 
 
+BY_NAME = {}
+for _op in OPS:
+    BY_NAME.setdefault(_op.name, []).append(_op)
+REQUIRED = {op.id: op.required for op in OPS}
+
+
 def find(toks):
     """The row of a line's tokens and the arguments after its form, or None."""
-    for op in OPS:
+    for op in BY_NAME.get(toks[0], ()):
         if op.name != toks[0]:
             continue
         if not op.form:
@@ -111,8 +117,9 @@ def find(toks):
     return None
 
 
-def encode(text):
-    """The bytes of a trace's text."""
+def encode(text, limit=None):
+    """The bytes of a trace's text; with `limit`, stops once the operations
+    take more than `limit` bytes (the caller drops such a case)."""
     phys, ops = [], bytearray()
     names = {ns: Names(n) for ns, n in SIZES.items()}
     for raw_line in text.split("\n"):
@@ -127,11 +134,13 @@ def encode(text):
             if op.proc == "pre":
                 phys.append(bytes([0 if op.form == "free" else 1, 0xFF]) + struct.pack("<II", num(a[0]), num(a[1])))
                 continue
-            if not op.required <= len(a) <= len(op.args):
+            if not REQUIRED[op.id] <= len(a) <= len(op.args):
                 continue
             b = bytes([OPCODE[op.id]]) + encode_args(op, a, names)
         except (IndexError, ValueError, KeyError):
             continue  # not a valid line: left out
         ops += b
+        if limit is not None and len(ops) > limit:
+            break
     head = bytes([0x80 | len(phys[:15])]) + b"".join(phys[:15]) if phys else b"\x00"
     return head + bytes(ops)

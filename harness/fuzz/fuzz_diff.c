@@ -222,6 +222,54 @@ static void setup(void)
 		plant_op = NULL;
 }
 
+/* One run through what the port, the simulated machine, the checker and
+ * the model initialise lazily on first use (host allocations of the TLB,
+ * the checker's shadow memory, first-use tables), before AFL++'s fork
+ * server starts: otherwise the first case after every fork covers edges
+ * the others do not, and AFL++ reports the harness unstable. */
+static void warm_up(void)
+{
+	static const char *const lines[] = {
+		"new P0",
+		"create_regular_mapping 0x00400000 0x00010000 Normal u_rw",
+		"map_phys_region_to alloc 0x00002000 0x00800000 Heap u_rw",
+		"shm S0 0x00003000",
+		"map_partial_shared_mapping S0 0x00c00000 0x00001000 0x00001000 SharedMemory u_rw",
+		"switch_to",
+		"write 0x00400000 0x00000001",
+		"read 0x00400000",
+		"read 0x00c00000",
+		"mirror_mapping 0x00400000 0x00002000 M0",
+		"mirror_write M0 0x00000000 0x00000002",
+		"mirror_read M0 0x00000000",
+		"mirror_drop M0",
+		"walk 0x00400000 0x00010000",
+		"frames 0x00400000",
+		"query_memory 0x00400000",
+		"expand_mapping 0x00800000 0x00004000",
+		"unmap 0x00400000 0x00010000",
+		"free_frames",
+		"drop P0",
+		"shm_drop S0",
+	};
+	char ref_out[2048];
+	capture out, err;
+	runner_sink out_sink = { capture_write, &out }, err_sink = { capture_write, &err };
+	runner_opts opts = { use_check };
+	for (int round = 0; round < 2; round++) {
+		srref_reset(model);
+		runner *r = runner_begin("warm-up", &out_sink, &err_sink, &opts);
+		for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+			out.n = err.n = 0;
+			if (runner_feed(r, lines[i], strlen(lines[i])) != RUNNER_OK)
+				break;
+			srref_line(model, lines[i], strlen(lines[i]), ref_out, sizeof(ref_out));
+		}
+		if (use_check)
+			runner_end(r);
+	}
+}
+
 /* Reads a whole file into a fresh buffer. */
 static uint8_t *slurp(const char *path, size_t *len)
 {
@@ -302,6 +350,7 @@ int main(int argc, char **argv)
 		srref_free(model);
 		return bad;
 	}
+	warm_up();
 #ifdef __AFL_HAVE_MANUAL_CONTROL
 	__AFL_INIT();
 #endif

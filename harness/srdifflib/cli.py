@@ -24,7 +24,14 @@
                  delta-debug a diverging trace down to a few lines that still
                  diverge the same way
   srdiff fuzz [--time S] [--jobs N] [--out DIR] [--keep] [--seeds DIR]
-                 AFL++ campaign of the c port against the reference model
+              [--stop-on-first]
+                 AFL++ campaign of the c port against the reference model;
+                 the seeds are replayed first (a diverging seed is a
+                 finding), the invariant checker runs in the loop; exit 1
+                 on any finding, 77 when afl-fuzz is missing
+  srdiff mutants [--seed N] [--count N] [--fuzz-time S]
+                 mutation score of diff corpus/ + check + fuzz on mutants
+                 of c/kernel/ (see harness/srdifflib/mutants.py)
   srdiff encode TRACE OUT / srdiff decode CASE
                  trace <-> the fuzz harness's binary encoding
   srdiff bench [--quick] [--out DIR]
@@ -308,6 +315,11 @@ def cmd_decode(a):
     return fuzz.cmd_decode(a)
 
 
+def cmd_mutants(a):
+    from . import mutants
+    return mutants.cmd_mutants(a)
+
+
 def cmd_bench(a):
     from . import bench
     return bench.cmd_bench(a)
@@ -365,6 +377,21 @@ def parser():
     fz.add_argument("--out")
     fz.add_argument("--keep", action="store_true")
     fz.add_argument("--seeds", help="traces to seed from (default: corpus/)")
+    fz.add_argument("--stop-on-first", action="store_true", help="stop at the first finding")
+    fz.add_argument("--slow-seed", type=int, default=20, metavar="MS",
+                    help="seeds slower than MS ms are replayed but not given to AFL++ (default 20)")
+    fz.add_argument("--progress", type=float, default=5.0, metavar="S", help="seconds between progress lines")
+    fz.add_argument("--jobs-replay", type=int, default=jobs, help="processes for the seed replay")
+    fz.add_argument("--harness", help=argparse.SUPPRESS)  # a prebuilt AFL++ fuzz_diff (srdiff mutants)
+    fz.add_argument("--replay", help=argparse.SUPPRESS)   # a prebuilt plain fuzz_diff
+    mu = sub.add_parser("mutants", parents=[common], help="mutation testing of the harness on c/kernel/")
+    mu.add_argument("--seed", type=int, default=1)
+    mu.add_argument("--count", type=int, default=30)
+    mu.add_argument("--fuzz-time", type=int, default=60, help="seconds of fuzzing per surviving mutant (0: none)")
+    mu.add_argument("--jobs", type=int, default=jobs)
+    mu.add_argument("--out", help="scratch and report directory (default: BUILD/mutants)")
+    mu.add_argument("--list", action="store_true", help="print the selected mutants and stop")
+    mu.add_argument("--reasons", help="a file of `FILE:LINE OPERATOR: reason` lines for known survivors")
     en = sub.add_parser("encode", help="trace to binary case")
     en.add_argument("trace")
     en.add_argument("out")
@@ -380,7 +407,7 @@ def parser():
 
 COMMANDS = {"run": cmd_run, "diff": cmd_diff, "check": cmd_check, "record": cmd_record, "gen": cmd_gen,
             "shrink": cmd_shrink, "fuzz": cmd_fuzz, "encode": cmd_encode, "decode": cmd_decode,
-            "bench": cmd_bench, "build": cmd_build}
+            "bench": cmd_bench, "build": cmd_build, "mutants": cmd_mutants}
 
 
 def _terminate(signum, frame):
