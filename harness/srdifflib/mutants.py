@@ -1,0 +1,420 @@
+"""srdiff mutants -- how strong the harness is: mutation testing of the port.
+
+Generates mutants of c/kernel/ (every .c file, arch/i386 included) with a
+fixed set of operators, each a change of one token or one statement:
+
+  ROR    relational operator swap: < <=, > >=, == != (each to its partner)
+  AOR    arithmetic operator swap: binary + and - (each to the other)
+  CONST  an integer constant (a bound, a size, a shift) plus one, and minus
+         one when it is not 0
+  ERR    an error variant swapped for the next one of the port's list
+         (kerr_invalid_address -> kerr_invalid_size -> ... -> first)
+  DEL    a call statement on one line deleted (`f(...);` -> `(void)0;`),
+         TRY(...) and the TLB flush calls included; kassert(...) is left
+         alone (deleting a check that never fires is equivalent)
+  FLAG   a flag bit swapped for the next of its family: the i386 entry bits
+         (PRESENT, WRITABLE, USER_ACCESSIBLE, HUGE_PAGE, GUARD_PAGE, ...),
+         the mapping access rights, the page states, the memory permissions
+
+Comments, strings and preprocessor lines are never mutated. All sites are
+enumerated in a fixed order and `--count N` of them are drawn with
+`--seed S` (the same seed and tree give the same mutants).
+
+Each mutant is built out of tree in a scratch copy of the checkout (the
+checkout's own files are never written): only sr-run, and for the fuzz run
+fuzz_diff (plain and AFL++-instrumented), by `--jobs` workers, each with its
+own copy and build trees (incremental: one file recompiled per mutant).
+On each mutant, in order, until one kills it:
+
+  1. `srdiff diff --impl c corpus/` against the goldens (batch mode);
+  2. `srdiff check corpus/` (the invariant checker);
+  3. only on survivors, and when --fuzz-time > 0: `srdiff fuzz
+     --stop-on-first --time S` (c against ref, the checker in the loop).
+
+A mutant that does not compile is stillborn and not counted; one that makes
+a step hang (far over the unmutated tree's time) is killed by that step.
+Prints the mutation score (killed / counted) and every surviving mutant:
+file:line, operator, the change, and the reason it survives when
+--reasons names one (lines `FILE:LINE OPERATOR: reason`).
+"""
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from . import HERE, ROOT, build
+from .build import log
+
+SRDIFF = os.path.join(HERE, "srdiff")
+KERNEL = os.path.join("c", "kernel")
+
+ERRORS = ["kerr_invalid_address", "kerr_invalid_size", "kerr_invalid_mem_state", "kerr_virtual_memory_exhaustion",
+          "kerr_physical_memory_exhaustion", "kerr_wrong_mapping_frames_for_ty"]
+FLAG_FAMILIES = [
+    ["I386_ENTRY_PRESENT", "I386_ENTRY_WRITABLE", "I386_ENTRY_USER_ACCESSIBLE", "I386_ENTRY_WRITE_THROUGH",
+     "I386_ENTRY_NO_CACHE", "I386_ENTRY_ACCESSED", "I386_ENTRY_DIRTY", "I386_ENTRY_HUGE_PAGE", "I386_ENTRY_GLOBAL",
+     "I386_ENTRY_GUARD_PAGE"],
+    ["MAPPING_ACCESS_RIGHTS_READABLE", "MAPPING_ACCESS_RIGHTS_WRITABLE", "MAPPING_ACCESS_RIGHTS_EXECUTABLE",
+     "MAPPING_ACCESS_RIGHTS_USER_ACCESSIBLE"],
+    ["PAGE_STATE_PRESENT", "PAGE_STATE_GUARDED", "PAGE_STATE_AVAILABLE"],
+    ["MEMORY_PERMISSIONS_READABLE", "MEMORY_PERMISSIONS_WRITABLE", "MEMORY_PERMISSIONS_EXECUTABLE"],
+]
+REL_SWAP = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
+REL = re.compile(r"(?<![<>=!\-])(<=|>=|==|!=|<|>)(?![<>=])")
+ARITH = re.compile(r"(?<=[\w)\]] )([+\-])(?= [\w(])")
+CONST = re.compile(r"(?<![\w.])(0[xX][0-9a-fA-F]+|\d+)([uUlL]*)(?![\w.])")
+CALL_STMT = re.compile(r"^(\s*)([A-Za-z_]\w*)\s*\(.*\)\s*;\s*$")
+NOT_CALLS = {"return", "if", "while", "for", "switch", "sizeof", "kassert", "do", "else"}
+
+
+class Mutant:
+    __slots__ = ("file", "line", "col", "op", "old", "new", "verdict", "by", "secs")
+
+    def __init__(self, file, line, col, op, old, new):
+        self.file, self.line, self.col, self.op, self.old, self.new = file, line, col, op, old, new
+        self.verdict, self.by, self.secs = None, None, 0.0
+
+    def key(self):
+        return (self.file, self.line, self.col, self.op, self.new)
+
+    def where(self):
+        return "%s:%d" % (self.file, self.line)
+
+    def change(self):
+        return "`%s` -> `%s`" % (self.old.strip(), self.new.strip())
+
+
+def mask(text):
+    """The text with comments and string/char literals blanked (columns
+    kept), so operators only see code."""
+    out = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            while i < n and text[i] != "\n":
+                out[i] = " "
+                i += 1
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            for k in range(i, j):
+                if text[k] != "\n":
+                    out[k] = " "
+            i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            for k in range(i, min(j + 1, n)):
+                out[k] = " "
+            i = j + 1
+        else:
+            i += 1
+    return "".join(out)
+
+
+def sites_of(rel, text):
+    """Every mutant of one file, in file order."""
+    found = []
+    masked = mask(text).split("\n")
+    orig = text.split("\n")
+    for ln, code in enumerate(masked, 1):
+        if code.lstrip().startswith("#") or not code.strip():
+            continue
+        for m in REL.finditer(code):
+            found.append(Mutant(rel, ln, m.start(), "ROR", m.group(1), REL_SWAP[m.group(1)]))
+        for m in ARITH.finditer(code):
+            found.append(Mutant(rel, ln, m.start(), "AOR", m.group(1), "-" if m.group(1) == "+" else "+"))
+        for m in CONST.finditer(code):
+            lit, suf = m.group(1), m.group(2)
+            v = int(lit, 16) if lit.lower().startswith("0x") else int(lit)
+            if lit.lower().startswith("0x"):
+                digits = lit[2:]
+                hexfmt = "%0" + str(len(digits)) + ("X" if digits != digits.lower() else "x")
+                fmt = (lambda x, p=lit[:2], h=hexfmt: p + h % x)
+            else:
+                fmt = str
+            found.append(Mutant(rel, ln, m.start(), "CONST", lit + suf, fmt(v + 1) + suf))
+            if v > 0:
+                found.append(Mutant(rel, ln, m.start(), "CONST", lit + suf, fmt(v - 1) + suf))
+        for i, e in enumerate(ERRORS):
+            for m in re.finditer(r"\b%s\b" % e, code):
+                found.append(Mutant(rel, ln, m.start(), "ERR", e, ERRORS[(i + 1) % len(ERRORS)]))
+        for fam in FLAG_FAMILIES:
+            for i, f in enumerate(fam):
+                for m in re.finditer(r"\b%s\b" % f, code):
+                    found.append(Mutant(rel, ln, m.start(), "FLAG", f, fam[(i + 1) % len(fam)]))
+        m = CALL_STMT.match(code)
+        if m and m.group(2) not in NOT_CALLS and code.count("(") == code.count(")"):
+            stmt = orig[ln - 1][len(m.group(1)):len(code.rstrip())]
+            found.append(Mutant(rel, ln, len(m.group(1)), "DEL", stmt, "(void)0;"))
+    return found
+
+
+def all_sites(root=ROOT):
+    out = []
+    base = os.path.join(root, KERNEL)
+    for d, _, files in sorted(os.walk(base)):
+        if os.sep + "tests" in d[len(base):] + os.sep:
+            continue
+        for f in sorted(files):
+            if f.endswith(".c"):
+                p = os.path.join(d, f)
+                with open(p) as fh:
+                    out += sites_of(os.path.relpath(p, root), fh.read())
+    return out
+
+
+def select(sites, count, seed):
+    rng = random.Random(seed)
+    if count >= len(sites):
+        return list(sites)
+    picked = sorted(rng.sample(range(len(sites)), count))
+    return [sites[i] for i in picked]
+
+
+def apply(text, m):
+    lines = text.split("\n")
+    line = lines[m.line - 1]
+    assert line[m.col:m.col + len(m.old)] == m.old, (m.where(), m.old, line)
+    lines[m.line - 1] = line[:m.col] + m.new + line[m.col + len(m.old):]
+    return "\n".join(lines)
+
+
+# ---- running -----------------------------------------------------------------------
+
+def scratch_copy(dest):
+    """A copy of the checkout to build mutants from (no build trees, no
+    .git; the corpus is linked, read only)."""
+    def ignore(d, names):
+        rel = os.path.relpath(d, ROOT)
+        skip = {".git", "build"} if rel == "." else set()
+        if rel == ".":
+            skip.add("corpus")
+        if rel == "reference":
+            skip.add("target")
+        return [n for n in names if n in skip or n.startswith("build-")]
+    shutil.copytree(ROOT, dest, ignore=ignore, symlinks=True)  # copy2: mtimes kept
+    os.symlink(os.path.join(ROOT, "corpus"), os.path.join(dest, "corpus"))
+
+
+def run_bounded(argv, env, timeout, cwd=None):
+    """(exit status, seconds, tail of output); status None on a timeout."""
+    t0 = time.time()
+    p = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+        return p.returncode, time.time() - t0, out.decode("utf-8", "replace")[-2000:]
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        p.communicate()
+        return None, time.time() - t0, "timeout"
+
+
+class Worker:
+    def __init__(self, wdir, ref_exe):
+        self.dir = wdir
+        self.src = os.path.join(wdir, "src")
+        self.plain = os.path.join(wdir, "build")
+        self.afl = os.path.join(wdir, "afl")
+        self.ref_exe = ref_exe
+        self.afl_ready = False
+
+    def prepare(self):
+        if not os.path.isdir(self.src):
+            scratch_copy(self.src)
+        if not os.path.exists(os.path.join(self.plain, "CMakeCache.txt")):
+            build._run(["cmake", "-S", self.src, "-B", self.plain, "-DCMAKE_BUILD_TYPE=Release", "-DSR_QEMU=OFF",
+                        "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()], what="cmake configure (mutants)")
+        self.make(["sr-run"])
+
+    def make(self, targets, tree=None):
+        tree = tree or self.plain
+        env = dict(os.environ, AFL_QUIET="1")
+        p = subprocess.run(["cmake", "--build", tree, "-j", "1", "--target"] + targets, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return p.returncode == 0
+
+    def prepare_fuzz(self):
+        if self.afl_ready:
+            return
+        if not os.path.exists(os.path.join(self.afl, "CMakeCache.txt")):
+            env = dict(os.environ, CC="afl-clang-fast", AFL_QUIET="1")
+            build._run(["cmake", "-S", self.src, "-B", self.afl, "-DCMAKE_BUILD_TYPE=Release", "-DSR_QEMU=OFF",
+                        "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()], env=env,
+                       what="cmake configure (mutants, AFL++)")
+        self.afl_ready = True
+
+    def env(self):
+        return dict(os.environ, SRDIFF_C_EXE=os.path.join(self.plain, "sr-run"), SRDIFF_REF_EXE=self.ref_exe,
+                    SRDIFF_BUILD=os.path.join(self.dir, "srdiff-build"))
+
+    def steps(self, a, limits):
+        py = sys.executable
+        corpus = os.path.join(ROOT, "corpus")
+        yield "diff", [py, SRDIFF, "diff", "--impl", "c", "--quiet", "--jobs", "1", corpus], limits["diff"]
+        yield "check", [py, SRDIFF, "check", "--quiet", "--jobs", "1", corpus], limits["check"]
+
+    def run(self, m, a, limits):
+        """Builds and judges one mutant; restores the file after."""
+        t0 = time.time()
+        path = os.path.join(self.src, m.file)
+        with open(path) as f:
+            orig = f.read()
+        try:
+            with open(path, "w") as f:
+                f.write(apply(orig, m))
+            if not self.make(["sr-run"]):
+                m.verdict, m.by = "stillborn", "does not compile"
+                return
+            env = self.env()
+            for name, argv, limit in self.steps(a, limits):
+                rc, secs, out = run_bounded(argv, env, limit)
+                if rc is None:
+                    m.verdict, m.by = "killed", name + " (hang)"
+                    return
+                if rc == 1:
+                    m.verdict, m.by = "killed", name
+                    return
+                if rc != 0:
+                    m.verdict, m.by = "error", "%s exit %s: %s" % (name, rc, out.strip().splitlines()[-1:])
+                    return
+            if a.fuzz_time > 0:
+                self.prepare_fuzz()
+                if not (self.make(["fuzz_diff"]) and self.make(["fuzz_diff"], self.afl)):
+                    m.verdict, m.by = "stillborn", "fuzz_diff does not compile"
+                    return
+                argv = [sys.executable, SRDIFF, "fuzz", "--time", str(a.fuzz_time), "--stop-on-first", "--jobs", "1",
+                        "--jobs-replay", "1", "--harness", os.path.join(self.afl, "fuzz_diff"),
+                        "--replay", os.path.join(self.plain, "fuzz_diff"), "--out", os.path.join(self.dir, "campaign"),
+                        "--progress", "1000"]
+                rc, secs, out = run_bounded(argv, env, a.fuzz_time * 3 + 120)
+                if rc is None or rc == 1:
+                    m.verdict, m.by = "killed", "fuzz" + (" (hang)" if rc is None else "")
+                    fnd = re.search(r"FINDING 1: (.*?) \(", out)
+                    if fnd:
+                        m.by += ": " + fnd.group(1)
+                    return
+                if rc != 0:
+                    m.verdict, m.by = "error", "fuzz exit %s: %s" % (rc, out.strip().splitlines()[-1:] or "")
+                    return
+            m.verdict, m.by = "survived", None
+        finally:
+            with open(path, "w") as f:
+                f.write(orig)
+            m.secs = time.time() - t0
+
+
+def load_reasons(path):
+    reasons = {}
+    if path:
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#") and ": " in line:
+                    k, _, why = line.partition(": ")
+                    reasons[k.strip()] = why.strip()
+    return reasons
+
+
+def cmd_mutants(a):
+    t_start = time.time()
+    sites = all_sites()
+    chosen = select(sites, a.count, a.seed)
+    by_op = {}
+    for s in sites:
+        by_op[s.op] = by_op.get(s.op, 0) + 1
+    log("srdiff mutants: %d sites in c/kernel/ (%s); %d drawn with seed %d" %
+        (len(sites), ", ".join("%s %d" % kv for kv in sorted(by_op.items())), len(chosen), a.seed))
+    if a.list:
+        for m in chosen:
+            print("%s  %-5s %s" % (m.where(), m.op, m.change()))
+        return 0
+    if a.fuzz_time > 0 and not shutil.which("afl-fuzz"):
+        log("srdiff mutants: afl-fuzz not found; use --fuzz-time 0")
+        return 77
+    out = os.path.abspath(a.out or os.path.join(build.root(), "mutants"))
+    os.makedirs(out, exist_ok=True)
+    ref_exe = build.ref_runner()
+    jobs = max(1, min(a.jobs, len(chosen) or 1))
+    workers = [Worker(os.path.join(out, "w%d" % i), ref_exe) for i in range(jobs)]
+    for w in workers:
+        w.prepare()
+    # the unmutated tree must pass every step; its times bound the steps
+    base = workers[0]
+    limits = {}
+    for name, argv, _ in base.steps(a, {"diff": None, "check": None}):
+        rc, secs, tail = run_bounded(argv, base.env(), 1800)
+        if rc != 0:
+            log("srdiff mutants: the unmutated tree fails `%s` (exit %s); nothing to measure\n%s" % (name, rc, tail))
+            return 1
+        limits[name] = max(60.0, 20 * secs)
+    log("srdiff mutants: baseline passes (setup %.0f s); running %d mutants on %d worker(s)" %
+        (time.time() - t_start, len(chosen), jobs))
+    queue = list(chosen)
+    lock = threading.Lock()
+    done = [0]
+
+    def work(w):
+        while True:
+            with lock:
+                if not queue:
+                    return
+                m = queue.pop(0)
+            try:
+                w.run(m, a, limits)
+            except Exception as e:  # a broken mutant run is reported, never hidden
+                m.verdict, m.by = "error", "%s: %s" % (type(e).__name__, e)
+            with lock:
+                done[0] += 1
+                log("srdiff mutants: [%d/%d] %-9s %s %s %s%s" % (done[0], len(chosen), m.verdict, m.where(), m.op,
+                                                                 m.change(), " (by %s)" % m.by if m.by else ""))
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return summary(a, chosen, out, time.time() - t_start)
+
+
+def summary(a, chosen, out, secs):
+    reasons = load_reasons(a.reasons)
+    killed = [m for m in chosen if m.verdict == "killed"]
+    survived = [m for m in chosen if m.verdict == "survived"]
+    stillborn = [m for m in chosen if m.verdict == "stillborn"]
+    errors = [m for m in chosen if m.verdict == "error"]
+    counted = len(killed) + len(survived)
+    by = {}
+    for m in killed:
+        step = m.by.split(" ")[0].split(":")[0]
+        by[step] = by.get(step, 0) + 1
+    lines = ["mutation score: %d/%d killed (%.1f%%) -- seed %d, %d drawn, %d stillborn, %d errors, fuzz %d s, %.0f s" %
+             (len(killed), counted, 100.0 * len(killed) / counted if counted else 0.0, a.seed, len(chosen),
+              len(stillborn), len(errors), a.fuzz_time, secs),
+             "killed by: " + (", ".join("%s %d" % kv for kv in sorted(by.items())) or "none")]
+    if survived:
+        lines.append("surviving mutants (file:line, operator, change, reason):")
+        for m in survived:
+            lines.append("  %s  %-5s %s  reason: %s" % (m.where(), m.op, m.change(),
+                                                        reasons.get("%s %s" % (m.where(), m.op), "?")))
+    for m in errors:
+        lines.append("  error %s %s %s: %s" % (m.where(), m.op, m.change(), m.by))
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
+    with open(os.path.join(out, "mutants.txt"), "w") as f:
+        f.write(text)
+        f.write("all mutants:\n")
+        for m in chosen:
+            f.write("  %-9s %s %-5s %s %s %.1fs\n" % (m.verdict, m.where(), m.op, m.change(), m.by or "", m.secs))
+    return 1 if errors else 0
