@@ -33,7 +33,9 @@ On each mutant, in order, until one kills it:
 
 A mutant that does not compile is stillborn and not counted; one that makes
 a step hang (far over the unmutated tree's time) is killed by that step.
-Prints the mutation score (killed / counted) and every surviving mutant:
+`--slice A:B` runs only the drawn mutants A to B-1 (to split a long
+measurement into short runs; the draw is the same). Prints the mutation
+score (killed / counted) and every surviving mutant:
 file:line, operator, the change, and the reason it survives when
 --reasons names one (lines `FILE:LINE OPERATOR: reason`).
 """
@@ -336,6 +338,11 @@ def cmd_mutants(a):
         by_op[s.op] = by_op.get(s.op, 0) + 1
     log("srdiff mutants: %d sites in c/kernel/ (%s); %d drawn with seed %d" %
         (len(sites), ", ".join("%s %d" % kv for kv in sorted(by_op.items())), len(chosen), a.seed))
+    if getattr(a, "slice", None):
+        lo, _, hi = a.slice.partition(":")
+        lo, hi = int(lo or 0), int(hi or len(chosen))
+        chosen = chosen[lo:hi]
+        log("srdiff mutants: slice %d:%d of the draw (%d mutants)" % (lo, hi, len(chosen)))
     if a.list:
         for m in chosen:
             print("%s  %-5s %s" % (m.where(), m.op, m.change()))
@@ -412,7 +419,8 @@ def summary(a, chosen, out, secs):
         lines.append("  error %s %s %s: %s" % (m.where(), m.op, m.change(), m.by))
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
-    with open(os.path.join(out, "mutants.txt"), "w") as f:
+    name = "mutants.txt" if not getattr(a, "slice", None) else "mutants-%s.txt" % a.slice.replace(":", "-")
+    with open(os.path.join(out, name), "w") as f:
         f.write(text)
         f.write("all mutants:\n")
         for m in chosen:
