@@ -122,3 +122,19 @@ if(AFL_FUZZ AND CARGO AND NOT SR_SANITIZE)
            COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} fuzz --time 60 --jobs 1 --out ${CMAKE_BINARY_DIR}/fuzz-smoke)
   set_tests_properties(fuzz.smoke PROPERTIES LABELS fuzz TIMEOUT ${SR_HANG} RUN_SERIAL ON)
 endif()
+
+# ---- srdiff fuzz and srdiff mutants (labels fuzz, tool) ----------------------------
+# fuzz.seed_diverges: a seed with a planted divergence (fuzz_diff's
+# test-only hook) makes `srdiff fuzz` exit 1 before AFL++ starts, and the
+# same seed without it runs AFL++ and exits 0 (SKIPPED without afl-fuzz).
+# tool.fuzz_reports: the dedupe key, the shrinker's rounding, the mutant
+# operators. tool.mutants_smoke: `srdiff mutants --count 3 --fuzz-time 0`.
+add_test(NAME fuzz.seed_diverges COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/harness/tests/fuzz_campaign_test.py seed)
+set_tests_properties(fuzz.seed_diverges PROPERTIES LABELS fuzz TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77
+                     RUN_SERIAL ON ENVIRONMENT "${SR_TEST_ENV}")
+add_test(NAME tool.fuzz_reports COMMAND ${Python3_EXECUTABLE} -m unittest -q tests.test_fuzz
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/harness)
+set_tests_properties(tool.fuzz_reports PROPERTIES LABELS "tool;fuzz" TIMEOUT ${SR_HANG})
+add_test(NAME tool.mutants_smoke COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/harness/tests/fuzz_campaign_test.py mutants)
+set_tests_properties(tool.mutants_smoke PROPERTIES LABELS tool TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77
+                     RUN_SERIAL ON ENVIRONMENT "${SR_TEST_ENV}")

@@ -1,0 +1,112 @@
+"""End-to-end tests of `srdiff fuzz` and `srdiff mutants` (labels fuzz, tool).
+
+    python3 fuzz_campaign_test.py seed      a diverging seed makes `srdiff fuzz`
+                                            exit 1 before AFL++ starts, with a
+                                            finding naming the seed; the same
+                                            seed without the planted divergence
+                                            runs AFL++ and exits 0
+    python3 fuzz_campaign_test.py mutants   `srdiff mutants --count 3
+                                            --fuzz-time 0` prints a score and
+                                            kills at least one mutant
+
+The divergence is planted with fuzz_diff's test-only hook
+SRDIFF_FUZZ_TEST_PLANT=OP (the C port's result of every OP line reads
+`planted`). Exit 77 (SKIPPED) when afl-fuzz is missing.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SRDIFF = os.path.join(HERE, "srdiff")
+TRACE = """# a seed for the planted divergence
+new A
+create_regular_mapping 0x00400000 0x00002000 Normal u_rw
+query_memory 0x00401000
+unmap 0x00400000 0x00001000
+"""
+
+
+def run(argv, env=None):
+    p = subprocess.run([sys.executable, SRDIFF] + argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       env=env)
+    out = p.stdout.decode("utf-8", "replace")
+    sys.stdout.write(out)
+    return p.returncode, out
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    return 1
+
+
+def test_seed(tmp):
+    seeds = os.path.join(tmp, "seeds")
+    os.makedirs(seeds)
+    with open(os.path.join(seeds, "planted.trace"), "w") as f:
+        f.write(TRACE)
+    env = dict(os.environ, SRDIFF_FUZZ_TEST_PLANT="query_memory")
+    rc, out = run(["fuzz", "--time", "30", "--stop-on-first", "--jobs", "1", "--seeds", seeds,
+                   "--out", os.path.join(tmp, "planted")], env)
+    if rc == 77:
+        return 77
+    if rc != 1:
+        return fail("a diverging seed: srdiff fuzz exited %d, not 1" % rc)
+    if "AFL++ not run" not in out:
+        return fail("the diverging seed was not caught before AFL++ started")
+    found = os.path.join(tmp, "planted", "findings", "divergence_001.trace")
+    if not os.path.exists(found):
+        return fail("no finding written")
+    with open(found) as f:
+        text = f.read()
+    if "seed" not in text.split("\n")[0] or "query_memory: result kind" not in text:
+        return fail("the finding does not name the seed and the differing field:\n" + text)
+    if not re.search(r"time to first divergence: [0-9.]+ s", out):
+        return fail("no time to first divergence in the summary")
+    env = dict(os.environ)
+    env.pop("SRDIFF_FUZZ_TEST_PLANT", None)
+    rc, out = run(["fuzz", "--time", "15", "--jobs", "1", "--seeds", seeds, "--out", os.path.join(tmp, "clean")], env)
+    if rc != 0:
+        return fail("the same seed without the planted divergence: exit %d, not 0" % rc)
+    if not re.search(r"AFL\+\+ ran [0-9.]+ s: [1-9][0-9]* execs", out):
+        return fail("AFL++ did not run on the clean seed")
+    return 0
+
+
+def test_mutants(tmp):
+    rc, out = run(["mutants", "--count", "3", "--seed", "1", "--fuzz-time", "0", "--jobs", "1",
+                   "--out", os.path.join(tmp, "mutants")])
+    if rc != 0:
+        return fail("srdiff mutants exited %d" % rc)
+    m = re.search(r"mutation score: (\d+)/(\d+) killed", out)
+    if not m:
+        return fail("no mutation score printed")
+    if int(m.group(1)) < 1:
+        return fail("no mutant killed")
+    if int(m.group(2)) > int(m.group(1)) and "surviving mutants" not in out:
+        return fail("survivors not listed")
+    return 0
+
+
+def main():
+    what = sys.argv[1] if len(sys.argv) > 1 else ""
+    if what == "seed" and not shutil.which("afl-fuzz"):
+        print("SKIPPED: afl-fuzz not found")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="srfuzztest")
+    try:
+        if what == "seed":
+            return test_seed(tmp)
+        if what == "mutants":
+            return test_mutants(tmp)
+        print("usage: fuzz_campaign_test.py seed|mutants")
+        return 2
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
