@@ -274,6 +274,7 @@ def cmd_fuzz(a):
         "%d slow seeds (> %d ms) left out of AFL++" % (len(traces), time.time() - t_start,
                                                      len(findings), slow, a.slow_seed))
     if findings and a.stop_on_first:
+        log("srdiff fuzz: AFL++ not run: a seed diverges (--stop-on-first)")
         return report(a, out, findings, replay, env, t_start, total, afl_ran=False)
 
     # 2. AFL++
