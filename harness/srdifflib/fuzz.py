@@ -39,9 +39,18 @@ from .status import Status
 from .trace import find_traces
 
 
+ALLOWLIST = os.path.join(HERE, "fuzz", "afl_allowlist.txt")
+
+
+def afl_env():
+    """The environment of an AFL++ build: only the port, the decoder and
+    the harness are instrumented (harness/fuzz/afl_allowlist.txt)."""
+    return dict(os.environ, CC="afl-clang-fast", AFL_QUIET="1", AFL_LLVM_ALLOWLIST=ALLOWLIST)
+
+
 def fuzz_build():
     """The AFL++-instrumented CMake tree, beside the build root."""
-    return os.path.join(build.root(), "afl")
+    return os.path.join(build.root(), "afl-port")
 
 
 def fuzz_encode(text, limit=None):
@@ -89,11 +98,10 @@ def afl_build(src=None, tree=None):
     tree = tree or fuzz_build()
     with build.locked():
         if not os.path.exists(os.path.join(tree, "CMakeCache.txt")):
-            env = dict(os.environ, CC="afl-clang-fast", AFL_QUIET="1")
             build._run(["cmake", "-S", src, "-B", tree, "-DCMAKE_BUILD_TYPE=Release", "-DSR_QEMU=OFF",
-                        "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()], env=env, what="cmake configure (AFL++)")
+                        "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()], env=afl_env(), what="cmake configure (AFL++)")
         build._run(["cmake", "--build", tree, "-j", str(min(2, os.cpu_count() or 2)), "--target", "fuzz_diff"],
-                   env=dict(os.environ, AFL_QUIET="1"), what="cmake build (AFL++)")
+                   env=afl_env(), what="cmake build (AFL++)")
     return os.path.join(tree, "fuzz_diff")
 
 
@@ -281,11 +289,11 @@ def cmd_fuzz(a):
     afl_out = os.path.join(out, "afl")
     counter = os.path.join(out, "execs.count")
     dict_file = make_dict(os.path.join(out, "ops.dict"))
-    afl_env = dict(env, AFL_SKIP_CPUFREQ="1", AFL_NO_UI="1", AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES="1",
+    run_env = dict(env, AFL_SKIP_CPUFREQ="1", AFL_NO_UI="1", AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES="1",
                    AFL_NO_AFFINITY="1", AFL_QUIET="1", AFL_NO_STARTUP_CALIBRATION="1", AFL_FAST_CAL="1",
                    AFL_NO_CRASH_README="1", SRDIFF_FUZZ_STATS=counter)
     if a.stop_on_first:
-        afl_env["AFL_BENCH_UNTIL_CRASH"] = "1"
+        run_env["AFL_BENCH_UNTIL_CRASH"] = "1"
     t_afl_end = t_start + total - reserve
     budget = int(t_afl_end - time.time())
     procs = []
@@ -294,7 +302,7 @@ def cmd_fuzz(a):
             role = ["-M", "main"] if j == 0 else ["-S", "sec%d" % j]
             argv = ["afl-fuzz", "-i", seeds, "-o", afl_out, "-V", str(budget), "-t", "1000", "-x", dict_file] + role
             argv += ["--", harness]
-            procs.append(batch.spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=afl_env))
+            procs.append(batch.spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=run_env))
     elif not os.listdir(seeds):
         log("srdiff fuzz: no seed left for AFL++")
     t0 = time.time()

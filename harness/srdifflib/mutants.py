@@ -7,8 +7,11 @@ fixed set of operators, each a change of one token or one statement:
   AOR    arithmetic operator swap: binary + and - (each to the other)
   CONST  an integer constant (a bound, a size, a shift) plus one, and minus
          one when it is not 0
-  ERR    an error variant swapped for the next one of the port's list
-         (kerr_invalid_address -> kerr_invalid_size -> ... -> first)
+  ERR    an error variant swapped for its partner with the same payload
+         type: InvalidAddress <-> InvalidSize (the address or size carried
+         over), PhysicalMemoryExhaustion <-> VirtualMemoryExhaustion
+         (InvalidMemState and WrongMappingFramesForTy have no partner of
+         their payload's type)
   DEL    a call statement on one line deleted (`f(...);` -> `(void)0;`),
          TRY(...) and the TLB flush calls included; kassert(...) is left
          alone (deleting a check that never fires is equivalent)
@@ -55,8 +58,9 @@ from .build import log
 SRDIFF = os.path.join(HERE, "srdiff")
 KERNEL = os.path.join("c", "kernel")
 
-ERRORS = ["kerr_invalid_address", "kerr_invalid_size", "kerr_invalid_mem_state", "kerr_virtual_memory_exhaustion",
-          "kerr_physical_memory_exhaustion", "kerr_wrong_mapping_frames_for_ty"]
+# error variants that take the same arguments, swapped within their group
+ERROR_GROUPS = [["kerr_invalid_address", "kerr_invalid_size"],
+                ["kerr_physical_memory_exhaustion", "kerr_virtual_memory_exhaustion"]]
 FLAG_FAMILIES = [
     ["I386_ENTRY_PRESENT", "I386_ENTRY_WRITABLE", "I386_ENTRY_USER_ACCESSIBLE", "I386_ENTRY_WRITE_THROUGH",
      "I386_ENTRY_NO_CACHE", "I386_ENTRY_ACCESSED", "I386_ENTRY_DIRTY", "I386_ENTRY_HUGE_PAGE", "I386_ENTRY_GLOBAL",
@@ -145,9 +149,10 @@ def sites_of(rel, text):
             found.append(Mutant(rel, ln, m.start(), "CONST", lit + suf, fmt(v + 1) + suf))
             if v > 0:
                 found.append(Mutant(rel, ln, m.start(), "CONST", lit + suf, fmt(v - 1) + suf))
-        for i, e in enumerate(ERRORS):
-            for m in re.finditer(r"\b%s\b" % e, code):
-                found.append(Mutant(rel, ln, m.start(), "ERR", e, ERRORS[(i + 1) % len(ERRORS)]))
+        for grp in ERROR_GROUPS:
+            for i, e in enumerate(grp):
+                for m in re.finditer(r"\b%s\b" % e, code):
+                    found.append(Mutant(rel, ln, m.start(), "ERR", e, grp[(i + 1) % len(grp)]))
         for fam in FLAG_FAMILIES:
             for i, f in enumerate(fam):
                 for m in re.finditer(r"\b%s\b" % f, code):
@@ -241,8 +246,9 @@ class Worker:
         self.make(["sr-run"])
 
     def make(self, targets, tree=None):
+        from .fuzz import afl_env
+        env = afl_env() if tree else dict(os.environ)
         tree = tree or self.plain
-        env = dict(os.environ, AFL_QUIET="1")
         p = subprocess.run(["cmake", "--build", tree, "-j", "1", "--target"] + targets, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         return p.returncode == 0
@@ -251,7 +257,8 @@ class Worker:
         if self.afl_ready:
             return
         if not os.path.exists(os.path.join(self.afl, "CMakeCache.txt")):
-            env = dict(os.environ, CC="afl-clang-fast", AFL_QUIET="1")
+            from .fuzz import afl_env
+            env = afl_env()
             build._run(["cmake", "-S", self.src, "-B", self.afl, "-DCMAKE_BUILD_TYPE=Release", "-DSR_QEMU=OFF",
                         "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()], env=env,
                        what="cmake configure (mutants, AFL++)")
