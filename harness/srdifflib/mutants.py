@@ -40,7 +40,8 @@ a step hang (far over the unmutated tree's time) is killed by that step.
 measurement into short runs; the draw is the same). Prints the mutation
 score (killed / counted) and every surviving mutant:
 file:line, operator, the change, and the reason it survives when
---reasons names one (lines `FILE:LINE OPERATOR: reason`).
+--reasons (default harness/fuzz/mutant_reasons.txt) names one (lines
+`FILE:LINE OPERATOR: reason`).
 """
 import os
 import random
@@ -324,8 +325,12 @@ class Worker:
             m.secs = time.time() - t0
 
 
+DEFAULT_REASONS = os.path.join(HERE, "fuzz", "mutant_reasons.txt")
+
+
 def load_reasons(path):
     reasons = {}
+    path = path or (DEFAULT_REASONS if os.path.exists(DEFAULT_REASONS) else None)
     if path:
         with open(path) as f:
             for line in f:
@@ -372,7 +377,7 @@ def cmd_mutants(a):
         if rc != 0:
             log("srdiff mutants: the unmutated tree fails `%s` (exit %s); nothing to measure\n%s" % (name, rc, tail))
             return 1
-        limits[name] = max(60.0, 20 * secs)
+        limits[name] = max(30.0, 10 * secs)  # a hang guard, 10x the unmutated time
     log("srdiff mutants: baseline passes (setup %.0f s); running %d mutants on %d worker(s)" %
         (time.time() - t_start, len(chosen), jobs))
     queue = list(chosen)
