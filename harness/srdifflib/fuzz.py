@@ -161,6 +161,28 @@ def replay_seeds(traces, jobs, log_fn=log):
     return bad
 
 
+def with_progress(what, t_start, every, fn):
+    """fn() in a thread, with a progress line every `every` seconds."""
+    import threading
+    box = {}
+
+    def run():
+        try:
+            box["v"] = fn()
+        except BaseException as e:  # re-raised in the caller's thread
+            box["e"] = e
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    t0 = time.time()
+    while th.is_alive():
+        th.join(every)
+        if th.is_alive():
+            log("srdiff fuzz: %4.0fs  %s running (%.0f s)" % (time.time() - t_start, what, time.time() - t0))
+    if "e" in box:
+        raise box["e"]
+    return box["v"]
+
+
 def write_seeds(traces, seeds):
     """Encodes the traces into `seeds`; returns {case path: trace}."""
     os.makedirs(seeds, exist_ok=True)
@@ -250,6 +272,12 @@ def cmd_fuzz(a):
     reserve = min(15.0, max(2.0, total * 0.15)) if total > 0 else 0.0
     harness = a.harness or afl_build()
     replay = a.replay or replay_exe()
+    build.ref_runner()
+    built = time.time() - t_start
+    # the clock of --time starts once the harness is built (a first build
+    # takes minutes; an up-to-date check a second or two)
+    t_start = time.time()
+    log("srdiff fuzz: harness built or up to date in %.1f s (not counted in --time)" % built)
     out = os.path.abspath(a.out or os.path.join(build.root(), "campaign"))
     shutil.rmtree(out, ignore_errors=True)  # a fresh campaign
     seeds = os.path.join(out, "seeds")
@@ -263,11 +291,14 @@ def cmd_fuzz(a):
     if not traces:
         log("srdiff fuzz: no seed trace in %s" % (a.seeds or "corpus/"))
         return 2
-    for t, why in replay_seeds(traces, a.jobs_replay):
+    def seed_phase():
+        bad = replay_seeds(traces, a.jobs_replay)
+        cases = write_seeds(traces, seeds)
+        return bad, cases, replay_cases(replay, cases, env)
+    bad, cases, res = with_progress("seed replay", t_start, a.progress, seed_phase)
+    for t, why in bad:
         findings.append(Finding("seed %s" % os.path.relpath(t, ROOT) if t.startswith(ROOT) else "seed " + t,
                                 open(t, errors="replace").read(), None, time.time() - t_start, why))
-    cases = write_seeds(traces, seeds)
-    res = replay_cases(replay, cases, env)
     slow = 0
     for c, (usec, ok, detail) in sorted(res.items()):
         if not ok:
