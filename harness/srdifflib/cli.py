@@ -392,6 +392,7 @@ def parser():
     mu.add_argument("--out", help="scratch and report directory (default: BUILD/mutants)")
     mu.add_argument("--list", action="store_true", help="print the selected mutants and stop")
     mu.add_argument("--slice", metavar="A:B", help="run only the drawn mutants A..B-1")
+    mu.add_argument("--match", metavar="REGEX", help="only sites whose `FILE:LINE OP TEXT` matches")
     mu.add_argument("--reasons", help="a file of `FILE:LINE OPERATOR: reason` lines for known survivors")
     en = sub.add_parser("encode", help="trace to binary case")
     en.add_argument("trace")

@@ -36,7 +36,8 @@ On each mutant, in order, until one kills it:
 
 A mutant that does not compile is stillborn and not counted; one that makes
 a step hang (far over the unmutated tree's time) is killed by that step.
-`--slice A:B` runs only the drawn mutants A to B-1 (to split a long
+`--match REGEX` keeps only the sites whose `FILE:LINE OP TEXT` matches
+(e.g. `--match flush` for the deleted TLB flushes). `--slice A:B` runs only the drawn mutants A to B-1 (to split a long
 measurement into short runs; the draw is the same). Prints the mutation
 score (killed / counted) and every surviving mutant:
 file:line, operator, the change, and the reason it survives when
@@ -344,6 +345,9 @@ def load_reasons(path):
 def cmd_mutants(a):
     t_start = time.time()
     sites = all_sites()
+    if getattr(a, "match", None):
+        rx = re.compile(a.match)
+        sites = [m for m in sites if rx.search("%s %s %s" % (m.where(), m.op, m.old))]
     chosen = select(sites, a.count, a.seed)
     by_op = {}
     for s in sites:
