@@ -374,12 +374,18 @@ def cmd_fuzz(a):
     if procs and not os.path.isdir(os.path.join(afl_out, "main")):
         log("srdiff fuzz: AFL++ did not start (no %s)" % os.path.join(afl_out, "main"))
         return 5
-    for c in crash_files(afl_out):
+    crashes = crash_files(afl_out)
+    # one harness process keys every crashing input (fuzz_diff --list)
+    replayed = replay_cases(replay, {c: c for c in crashes}, env) if crashes else {}
+    for c in crashes:
         try:
             when = os.stat(c).st_mtime - t_start
         except OSError:
             when = first_crash or 0
-        findings.append(Finding("afl %s" % os.path.relpath(c, afl_out), decode_case(c, replay), None, when))
+        usec, ok, detail = replayed.get(c, (0, False, ""))
+        key = fuzz_key(detail) if not ok else ("unreproduced", "crashed under AFL++ only")
+        findings.append(Finding("afl %s" % os.path.relpath(c, afl_out), decode_case(c, replay), key, when,
+                                detail.strip()))
     rc = report(a, out, findings, replay, env, t_start, total, afl_ran=bool(procs))
     if a.keep:
         keep_queue(harness, afl_out, replay)
@@ -387,6 +393,20 @@ def cmd_fuzz(a):
 
 
 # ---- 3. findings -----------------------------------------------------------------
+
+def progress_oracle(oracle, t_start, every=5.0):
+    """The oracle, with a progress line at most every `every` seconds."""
+    last = [time.time()]
+    probes = [0]
+
+    def key(text):
+        probes[0] += 1
+        if time.time() - last[0] >= every:
+            last[0] = time.time()
+            log("srdiff fuzz: %4.0fs  shrinking (%d probes)" % (time.time() - t_start, probes[0]))
+        return oracle(text)
+    return key
+
 
 def report(a, out, findings, replay, env, t_start, total, afl_ran):
     """Dedupes and shrinks findings, writes them, prints the summary; the
@@ -399,7 +419,7 @@ def report(a, out, findings, replay, env, t_start, total, afl_ran):
     # key again on the shrunk trace (several may meet)
     by_key = {}
     for f in findings:
-        k = f.key or oracle(f.text)
+        k = f.key or (oracle(f.text) if time.time() < deadline else None)
         if k is None:  # diverges on c/ref or the checker, not in the harness
             k = ("seed", f.detail.split(":", 1)[0] + ": " + re.sub(r"0x[0-9a-f]+|\d+", "N", f.detail)[:120])
         f.key = k
@@ -408,8 +428,10 @@ def report(a, out, findings, replay, env, t_start, total, afl_ran):
     final = {}
     for k, f in sorted(by_key.items(), key=lambda kv: kv[1].found_at):
         small, k2 = (None, None)
-        if k[0] != "seed" and time.time() < deadline:
-            small, k2 = shrink_with(f.text, oracle, deadline=deadline, log_fn=lambda m: None)
+        if k[0] not in ("seed", "unreproduced") and time.time() < deadline:
+            log("srdiff fuzz: %4.0fs  shrinking: %s differs in %s" % (time.time() - t_start, k[0], k[1]))
+            small, k2 = shrink_with(f.text, progress_oracle(oracle, t_start), deadline=deadline,
+                                    log_fn=lambda m: None)
         if small is None:
             small, k2 = f.text, k
         elif small != f.text:
