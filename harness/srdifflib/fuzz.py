@@ -14,7 +14,8 @@ A campaign cannot look clean when it is not:
  3. AFL++ gets a dictionary generated from the op table (harness/fuzz/
     mkdict.py): every opcode, MemoryType, rights value and land boundary;
  4. the wall time is the one asked for: the clock starts when the command
-    starts, AFL++ is stopped at its share of it, and shrinking stops at the
+    starts (after the build when the build compiled anything; an
+    up-to-date check is counted), AFL++ is stopped at its share of it, and shrinking stops at the
     end (findings are written unshrunk if time runs out); the progress line
     is printed every few seconds from a counter the harness updates itself;
  5. findings are deduplicated by the shrunk trace's first divergent
@@ -270,14 +271,23 @@ def cmd_fuzz(a):
         return 77
     # analysis (dedupe, shrinking) gets the last part of the time
     reserve = min(15.0, max(2.0, total * 0.15)) if total > 0 else 0.0
+
+    def mtime(p):
+        try:
+            return os.stat(p).st_mtime
+        except OSError:
+            return None
+    before = (mtime(a.harness or os.path.join(fuzz_build(), "fuzz_diff")),
+              mtime(a.replay or os.path.join(build.root(), "fuzz_diff")))
     harness = a.harness or afl_build()
     replay = a.replay or replay_exe()
     build.ref_runner()
     built = time.time() - t_start
-    # the clock of --time starts once the harness is built (a first build
-    # takes minutes; an up-to-date check a second or two)
-    t_start = time.time()
-    log("srdiff fuzz: harness built or up to date in %.1f s (not counted in --time)" % built)
+    if (mtime(harness), mtime(replay)) != before or None in before:
+        # a real build (minutes the first time) is not counted in --time;
+        # an up-to-date check is
+        t_start = time.time()
+        log("srdiff fuzz: harness built in %.1f s (not counted in --time)" % built)
     out = os.path.abspath(a.out or os.path.join(build.root(), "campaign"))
     shutil.rmtree(out, ignore_errors=True)  # a fresh campaign
     seeds = os.path.join(out, "seeds")
