@@ -87,9 +87,10 @@ probe_read_insn:
 	xorl %eax, %eax
 	ret
 
-/* int probe_write32(uint32_t va, uint32_t v): 0, or -1 if the store faults. */
-.globl probe_write32
-probe_write32:
+/* int probe_store32(uint32_t va, uint32_t v): 0, or -1 if the store faults
+ * (reset.c's probe_write32 wraps it). */
+.globl probe_store32
+probe_store32:
 	movl 4(%esp), %edx
 	movl 8(%esp), %eax
 .globl probe_write_insn
