@@ -85,6 +85,7 @@ void mmu_restore_boot_cr3(void);
 void reset_mark_dirty(uint32_t pa);
 void reset_force_full(void);
 void reset_set_verify(int on);
+uint32_t reset_ram_mismatch(void);
 
 /* ---- heap.c: arch_alloc/arch_free over a resettable region ---- */
 

@@ -56,7 +56,6 @@ static uint32_t cur_id;
 static char cur_name[NAME_LEN];
 static uint32_t cur_lines;
 static int cur_alive;   /* the runner still takes lines */
-static int cur_status;  /* status once it stopped taking them */
 static runner *cur_runner;
 static runner_opts opts;
 static void *crash_jmp[5];
@@ -282,11 +281,13 @@ static void in_consume(const uint32_t *r)
 
 /* ---- replay ---- */
 
-/* The runner stopped taking lines with `rc`. */
+/* The runner stopped taking lines with `rc`: the trace ends now (the host
+ * stops reading its file; the rest of its records are skipped). */
 static void trace_stop(int rc)
 {
 	cur_alive = 0;
-	cur_status = rc == RUNNER_DEAD ? 0 : rc;
+	out_close();
+	trace_finish(cur_id, rc == RUNNER_DEAD ? 0 : (uint32_t)rc, "");
 }
 
 /* Feeds the lines of a DATA record. */
@@ -332,7 +333,6 @@ static void begin_copy(const uint32_t *r)
 	opts.check = (r[3] & SRIO_F_CHECK) != 0;
 	cur_lines = 0;
 	cur_alive = 1;
-	cur_status = 0;
 	errlen = 0;
 }
 
@@ -347,18 +347,13 @@ static void handle(const uint32_t *r)
 			trace_data(payload, r[1]);
 		break;
 	case SRIO_IN_LONG:
-		if (ctrl->running && cur_alive)
+		if (ctrl->running)
 			trace_long(r[2]);
 		break;
 	case SRIO_IN_END:
 		if (!ctrl->running)
 			break;
-		if (cur_alive) {
-			int rc = runner_end(cur_runner);
-			trace_stop(rc == RUNNER_OK ? 0 : rc);
-		}
-		out_close();
-		trace_finish(cur_id, (uint32_t)cur_status, "");
+		trace_stop(runner_end(cur_runner));
 		break;
 	case SRIO_IN_STOP:
 		out_close();

@@ -124,31 +124,37 @@ static void kernelland_clear(void)
 	lcr3(rcr3());
 }
 
-/* Checks every word of trace RAM; crashes the running trace at the first
- * page that does not hold the pattern. */
-static void verify_trace_ram(void)
+/* The first word of trace RAM that does not hold its own address, or 1
+ * when every word does (read through the fill window, unmapped after). */
+uint32_t reset_ram_mismatch(void)
 {
-	uint32_t bad = 0;
-	int found = 0;
+	uint32_t bad = 1;
 
 	for (uint32_t pg = 0; pg < TRACE_PAGES; pg++)
 		if (is_trace_page(pg))
 			kl_ptes[WINDOW_PTE + pg] = (pg << 12) | PTE_P;
 	lcr3(rcr3());
-	for (uint32_t pg = 0; pg < TRACE_PAGES && !found; pg++) {
+	for (uint32_t pg = 0; pg < TRACE_PAGES && bad == 1; pg++) {
 		if (!is_trace_page(pg))
 			continue;
 		const uint32_t *p = (const uint32_t *)(FILL_WINDOW + (pg << 12));
 		for (uint32_t k = 0; k < PAGE_SIZE / 4; k++)
 			if (p[k] != (pg << 12) + k * 4) {
 				bad = (pg << 12) + k * 4;
-				found = 1;
 				break;
 			}
 	}
 	memset(&kl_ptes[WINDOW_PTE], 0, TRACE_PAGES * 4);
 	lcr3(rcr3());
-	if (found) {
+	return bad;
+}
+
+/* Crashes the running trace when trace RAM is not all pattern. */
+static void verify_trace_ram(void)
+{
+	uint32_t bad = reset_ram_mismatch();
+
+	if (bad != 1) {
 		char msg[96];
 		full_needed = 1;
 		ksnprintf(msg, sizeof msg,

@@ -110,19 +110,6 @@ static void stub_map(uint32_t va, uint32_t pa, bool ro)
 	arch_flush_tlb();
 }
 
-/* The first word of trace RAM that does not hold its own address, through
- * machine_phys_read32; 1 when there is none. */
-static uint32_t ram_mismatch(void)
-{
-	for (uint32_t pa = 0; pa < TRACE_RAM_HIGH_END; pa += 4) {
-		if (pa == TRACE_RAM_LOW_END)
-			pa = TRACE_RAM_HIGH_BASE;
-		if (machine_phys_read32(pa) != pa)
-			return pa;
-	}
-	return 1;
-}
-
 /* Recursion deep enough to overflow any stack (the volatile keeps the
  * compiler from turning it into a loop). */
 static int overflow(volatile int depth)
@@ -159,7 +146,7 @@ static bool stub_line(char **w, int n, const runner_sink *out)
 	} else if (n == 1 && strcmp(w[0], "check_reset") == 0) {
 		put(out, reset_state_ok() ? "ok\n" : "err reset\n");
 	} else if (n == 1 && strcmp(w[0], "check_ram") == 0) {
-		uint32_t bad = ram_mismatch();
+		uint32_t bad = reset_ram_mismatch();
 		if (bad == 1)
 			put(out, "ok\n");
 		else {
