@@ -157,6 +157,11 @@ class Source:
             self.pending = b""
             self.finish(*tail)
             return True
+        nl = chunk.find(b"\n")
+        if nl >= 0 and len(self.pending) + nl > LINE_LIMIT:
+            self.pending += chunk[:nl]   # a line over the limit ends here
+            self._bound_pending(over=True)
+            return True
         cut = chunk.rfind(b"\n") + 1
         if cut:
             data = self.pending + chunk[:cut]
@@ -167,10 +172,11 @@ class Source:
         self._bound_pending()
         return True
 
-    def _bound_pending(self):
-        """A line that is not over yet: cut it at its first control
-        character (the runner stops there whatever follows, with the same
-        message), or give up on it past LINE_LIMIT."""
+    def _bound_pending(self, over=False):
+        """A line that is not over yet (or `over` LINE_LIMIT): cut it at
+        its first control character (the runner stops there whatever
+        follows, with the same message), or give up on it past
+        LINE_LIMIT."""
         m = CONTROL.search(self.pending, self.scanned)
         if m and m.start() < LINE_LIMIT:
             line = self.pending[:m.start() + 1]
@@ -178,7 +184,7 @@ class Source:
             self.finish((IN_DATA, line))
             return
         self.scanned = len(self.pending)
-        if len(self.pending) > LINE_LIMIT:
+        if over or len(self.pending) > LINE_LIMIT:
             self.pending = b""
             self.finish((IN_LONG, struct.pack("<I", LINE_LIMIT)))
 
