@@ -110,11 +110,12 @@ _Noreturn void kernel_exit(int fatal);
 _Noreturn void trace_crashed(const char *reason);
 _Noreturn void trace_fatal(const char *reason);
 
-/* ---- probes: trapasm.S, and reset.c's probe_write32 (the store, and the
- * page it wrote marked for the next reset) ---- */
+/* ---- probes: the raw ones of trapasm.S, and tlb.c's, which flush what
+ * tlb.c left pending and mark the page a store wrote (reset.c) ---- */
 
-int probe_read32(uint32_t va, uint32_t *out);
+int probe_load32(uint32_t va, uint32_t *out);
 int probe_store32(uint32_t va, uint32_t v);
+int probe_read32(uint32_t va, uint32_t *out);
 int probe_write32(uint32_t va, uint32_t v);
 
 #endif

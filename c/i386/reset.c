@@ -69,21 +69,6 @@ void reset_set_verify(int on)
 	verify = on;
 }
 
-/* machine.h's machine_write32() stores through here: the store, then the
- * page(s) it wrote are marked. The tables that translated it are present
- * (the store did not fault), so the recursive mapping reads them. */
-int probe_write32(uint32_t va, uint32_t v)
-{
-	volatile uint32_t *ptes = (volatile uint32_t *)RECURSIVE_BASE;
-
-	if (probe_store32(va, v) < 0)
-		return -1;
-	reset_mark_dirty(ptes[va >> 12] & ~(PAGE_SIZE - 1));
-	if ((va & (PAGE_SIZE - 1)) > PAGE_SIZE - 4)
-		reset_mark_dirty(ptes[(va + 3) >> 12] & ~(PAGE_SIZE - 1));
-	return 0;
-}
-
 /* Empties the dirty set. */
 static void dirty_clear(void)
 {

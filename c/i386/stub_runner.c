@@ -11,6 +11,7 @@
  *                         address, else "err ram ADDR" (the first that does
  *                         not)
  *   lines N            -> N lines "ok N" (output throughput)
+ *   flush N            -> N full TLB flushes (cr3 reloads), then "ok"
  *   panic              -> arch_panic(), printed as "panic ..."
  *   crash              -> a wild access: the trace crashes
  *   overflow           -> unbounded recursion: a double fault
@@ -158,6 +159,10 @@ static bool stub_line(char **w, int n, const runner_sink *out)
 			ksnprintf(buf, sizeof buf, "ok %u\n", i);
 			put(out, buf);
 		}
+	} else if (n == 2 && strcmp(w[0], "flush") == 0 && parse_num(w[1], &a)) {
+		for (uint32_t i = 0; i < a; i++)
+			lcr3(rcr3());
+		put(out, "ok\n");
 	} else if (n == 1 && strcmp(w[0], "panic") == 0) {
 		arch_panic("stub: requested panic");
 	} else if (n == 1 && strcmp(w[0], "crash") == 0) {
