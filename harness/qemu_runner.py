@@ -47,6 +47,7 @@ import stat
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 QEMU = os.environ.get("SR_QEMU", "qemu-system-i386")
@@ -77,13 +78,18 @@ CTRL_VERIFY_RESET = 0x1
  C_PROGRESS, C_FLAGS) = range(0, 60, 4)
 C_CRASH = 128
 
-# A control character ends a line's chance of being valid (TRACE_FORMAT:
-# any control character but the tab; '\n' never reaches this test).
-CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# A byte that ends a line's chance of being valid: a control character but
+# the tab (TRACE_FORMAT), or a byte that never occurs in UTF-8 ('\n' never
+# reaches this test). The hosted runner stops reading at the same bytes.
+HOPELESS = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f\xc0\xc1\xf5-\xff]")
 
 
 class QemuError(Exception):
     """QEMU or the kernel cannot be used at all (an internal error)."""
+
+
+class Cancelled(Exception):
+    """replay() stopped because its `cancel` event was set."""
 
 
 def cannot_read(path, err):
@@ -173,11 +179,11 @@ class Source:
         return True
 
     def _bound_pending(self, over=False):
-        """A line that is not over yet (or `over` LINE_LIMIT): cut it at
-        its first control character (the runner stops there whatever
-        follows, with the same message), or give up on it past
-        LINE_LIMIT."""
-        m = CONTROL.search(self.pending, self.scanned)
+        """A line that is not over yet (or `over` LINE_LIMIT): cut it just
+        after its first hopeless byte (the runner reports the first bad
+        byte, this one or an earlier one, whatever follows), or give up on
+        it past LINE_LIMIT."""
+        m = HOPELESS.search(self.pending, self.scanned)
         if m and m.start() < LINE_LIMIT:
             line = self.pending[:m.start() + 1]
             self.pending = b""
@@ -363,12 +369,13 @@ class Machine:
 # ---- a run ----------------------------------------------------------------------
 
 def replay(kernel, traces, timeout=DEFAULT_TIMEOUT, check=False,
-           verify_reset=False):
+           verify_reset=False, cancel=None):
     """Replays `traces` (paths, in order; repeats allowed) on the kernel ELF
     `kernel`. Yields (index, status, out, err) for each trace, in order,
     as soon as it is known. `timeout`: seconds the guest may go without
     progress before its trace is reported as hung. Raises QemuError when
-    QEMU cannot be started; KeyboardInterrupt stops QEMU and goes on up."""
+    QEMU cannot be started; KeyboardInterrupt stops QEMU and goes on up, and
+    so does Cancelled once the threading.Event `cancel` is set."""
     traces = list(traces)
     if not traces:
         return
@@ -377,12 +384,12 @@ def replay(kernel, traces, timeout=DEFAULT_TIMEOUT, check=False,
     flags = F_CHECK if check else 0
     m = Machine(kernel, verify_reset)
     try:
-        yield from _run(m, traces, timeout, flags)
+        yield from _run(m, traces, timeout, flags, cancel)
     finally:
         m.close()
 
 
-def _run(m, traces, timeout, flags):
+def _run(m, traces, timeout, flags, cancel):
     done = {}            # index -> (status, out, err), not yet yielded
     read_errors = {}     # index -> errno of a read that failed midway
     next_yield = 0
@@ -417,6 +424,8 @@ def _run(m, traces, timeout, flags):
             src.finish()
 
     while next_yield < len(traces):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
         # 1. results
         for rtype, payload in m.records():
             if rtype == OUT_DATA:
@@ -533,17 +542,59 @@ def _run(m, traces, timeout, flags):
     # Every result is in: QEMU is killed (replay's finally), not waited for.
 
 
-def run_traces(kernel, traces, timeout=DEFAULT_TIMEOUT, check=False):
+def run_traces(kernel, traces, timeout=DEFAULT_TIMEOUT, check=False, jobs=1):
     """Replays `traces` on the kernel ELF `kernel` under QEMU, one boot for
-    all of them. Returns {trace: (status, out, err)}: the status per the
-    exit-status contract (0, 2, 3, 4 or 5), and the raw stdout and stderr
-    bytes a single-trace run would write. `timeout`: seconds the guest may
-    go without progress. Raises QemuError when QEMU cannot be used, and
-    KeyboardInterrupt (QEMU stopped) on Ctrl-C."""
-    traces = list(traces)
-    results = {}
-    for i, status, out, err in replay(kernel, traces, timeout, check):
-        results[traces[i]] = (status, out, err)
+    all of them (or one per slice with `jobs` QEMUs at once). Returns
+    {trace: (status, out, err)}: the status per the exit-status contract
+    (0, 2, 3, 4 or 5), and the raw stdout and stderr bytes a single-trace
+    run would write. `timeout`: seconds the guest may go without progress.
+    Raises QemuError when QEMU cannot be used, and KeyboardInterrupt (every
+    QEMU stopped) on Ctrl-C."""
+    traces = list(dict.fromkeys(traces))
+    jobs = max(1, min(int(jobs), len(traces)))
+    if jobs == 1:
+        return {traces[i]: (st, out, err) for i, st, out, err in
+                replay(kernel, traces, timeout, check)}
+    # Slices of about equal size in bytes, in order.
+    sizes = []
+    for t in traces:
+        try:
+            sizes.append(max(os.path.getsize(t), 1))
+        except OSError:
+            sizes.append(1)
+    total, slices, acc = sum(sizes), [[] for _ in range(jobs)], 0
+    for t, n in zip(traces, sizes):
+        slices[min(jobs - 1, acc * jobs // total)].append(t)
+        acc += n
+    cancel = threading.Event()
+    results, failures = {}, []
+
+    def work(part):
+        try:
+            for i, st, out, err in replay(kernel, part, timeout, check,
+                                          cancel=cancel):
+                results[part[i]] = (st, out, err)
+        except Cancelled:
+            pass
+        except BaseException as e:  # handed to the caller below
+            failures.append(e)
+            cancel.set()
+
+    threads = [threading.Thread(target=work, args=(p,), daemon=True)
+               for p in slices if p]
+    for th in threads:
+        th.start()
+    try:
+        for th in threads:
+            while th.is_alive():
+                th.join(0.2)
+    except BaseException:
+        cancel.set()
+        for th in threads:
+            th.join()
+        raise
+    if failures:
+        raise failures[0]
     return results
 
 

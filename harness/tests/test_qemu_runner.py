@@ -198,6 +198,20 @@ class StubCrashes(Base):
         self.assertTrue(os.path.exists(dash) and os.path.exists(bad))
         self.assertFalse(os.path.exists(missing))
 
+    def test_run_traces_in_parallel(self):
+        names = ["ok", "crash", "bad", "triple"] * 3
+        bodies = {"ok": "free_frames\ncheck_reset\n", "crash": "crash\n",
+                  "bad": "bogus\n", "triple": "triple\n"}
+        paths = [self.trace("%s%d.trace" % (n, i), bodies[n])
+                 for i, n in enumerate(names)]
+        res = qemu_runner.run_traces(STUB, paths, jobs=2)
+        self.assertEqual(sorted(res), sorted(paths))
+        want = {"ok": 0, "crash": 5, "bad": 2, "triple": 5}
+        for n, p in zip(names, paths):
+            self.assertEqual(res[p][0], want[n], (p, res[p]))
+            if n == "ok":
+                self.assertEqual(res[p][1], b"ok 1024\nok\n")
+
     def test_usage_errors_exit_1(self):
         t = self.trace("a.trace", "free_frames\n")
         for args in (["--kernel", STUB], ["--kernel", STUB, t, t],
