@@ -113,11 +113,10 @@ class Source:
         self.path = path
         self.fd = None
         self.pending = b""     # the start of a line whose end is not read yet
-        self.scanned = 0       # bytes of `pending` known free of control chars
+        self.scanned = 0       # bytes of `pending` known free of hopeless bytes
         self.records = []      # (type, payload) ready to send
         self.eof = False       # every record of this trace is in `records`
         self.error = None      # errno of a failed open or read
-        self.selectable = False
 
     def open(self):
         """Opens the file; False (and self.error) when it cannot be read."""
@@ -126,9 +125,8 @@ class Source:
             st = os.fstat(self.fd)
             if stat.S_ISDIR(st.st_mode):
                 raise OSError(errno.EISDIR, os.strerror(errno.EISDIR))
-            self.selectable = not stat.S_ISREG(st.st_mode)
-            if self.selectable:
-                os.set_blocking(self.fd, False)
+            if not stat.S_ISREG(st.st_mode):
+                os.set_blocking(self.fd, False)  # FIFOs: select, then read
         except OSError as e:
             self.error = e.errno or errno.EIO
             self.close()
@@ -326,18 +324,20 @@ class Machine:
         return (self.in_head - self.get(C_IN_TAIL)) & 0xffffffff
 
     def try_send(self, rtype, payload):
-        """Writes one input record if it fits; False when it does not."""
+        """Writes one input record if it fits; False when it does not (a
+        PAD record may have been written: the next try starts at 0)."""
         size = 8 + _pad8(len(payload))
         off = self.in_head % RING_SIZE
-        to_end = RING_SIZE - off
-        need = size if size <= to_end else to_end + size
-        if need > self.in_free():
-            return False
         base = CTRL_SIZE
-        if size > to_end:
+        if size > RING_SIZE - off:
+            if RING_SIZE - off > self.in_free():
+                return False
             struct.pack_into("<II", self.mm, base + off, IN_PAD, 0)
-            self.in_head += to_end
+            self.in_head += RING_SIZE - off
+            self.put(C_IN_HEAD, self.in_head)
             off = 0
+        if size > self.in_free():
+            return False
         struct.pack_into("<II", self.mm, base + off, rtype, len(payload))
         self.mm[base + off + 8:base + off + 8 + len(payload)] = payload
         self.in_head += size

@@ -258,6 +258,10 @@ static const uint32_t *in_next(void)
 			if (r[0] != SRIO_IN_PAD)
 				return r;
 			ctrl->in_tail = tail + (in_mask + 1 - (tail & in_mask));
+			if (ctrl->want_space) {
+				ctrl->want_space = 0;
+				srio_bell();
+			}
 			continue;
 		}
 		if (!rang) {

@@ -315,6 +315,12 @@ class BadInput(Base):
         self.assertEqual(err, b"%s:2: line longer than %d bytes\n" % (
             long.encode(), qemu_runner.LINE_LIMIT))
 
+    def test_lines_near_the_limit_wrap_the_ring(self):
+        big = b"# " + b"x" * (qemu_runner.LINE_LIMIT - 16) + b"\n"
+        t = self.trace("big.trace", big + b"free_frames\n" + big + big +
+                       b"free_frames\n")
+        self.assertEqual(self.run1(t, KERNEL), (0, b"ok 1024\n" * 2, b""))
+
     def test_one_mib_lines_are_lines(self):
         t = self.trace("mib.trace", b"# " + b"x" * (1 << 20) + b"\n" +
                        b" " * (1 << 20) + b"free_frames\n" + b"new " +
