@@ -33,6 +33,23 @@ paddr_t machine_boot_directory(void);
  * page tables (for the invariant checker). Memory that is not RAM reads 0. */
 uint32_t machine_phys_read32(paddr_t pa);
 
+/* ---- for the invariant checker (harness/check.c) ---- */
+
+/* Reports, through fn, every 32-bit word of physical memory whose value
+ * changed since the previous call (or the reset), among the pages the
+ * kernel reached through arch_kptr (page tables, directories) and those a
+ * trace access wrote; then starts over. Returns how many pages were
+ * reached (0: no page table can have changed), or -1 when the machine
+ * cannot tell (the checker then checks everything). fn may be NULL. */
+typedef void (*machine_word_fn)(void *ctx, paddr_t pa, uint32_t old_value, uint32_t new_value);
+int machine_take_changes(machine_word_fn fn, void *ctx);
+
+/* The TLB against the active page tables: 1 with the first cached
+ * translation that disagrees (*va its page, *cached and *now the frame |
+ * 1 (valid) | 2 (writable) cached and walked now, 0 for not present), 0
+ * when every cached translation agrees, -1 when the TLB cannot be read. */
+int machine_tlb_stale(vaddr_t *va, uint32_t *cached, uint32_t *now);
+
 /* Panic recovery: the runner arms machine_panic_jmp with MACHINE_SETJMP
  * before each operation; arch_panic() stores its message in
  * machine_panic_msg and jumps back there with MACHINE_LONGJMP. */

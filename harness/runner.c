@@ -193,11 +193,18 @@ struct runner {
 	process_memory *selected;
 	line_buf reason;
 	bool dead; /* panicked, malformed or broken: nothing more runs */
+	/* for the checker: the current line's tokens and its result line */
+	tok toks[MAX_TOKENS];
+	size_t ntoks;
+	char result[64];
+	size_t result_n;
 };
 
 /* Sends a finished result line. */
 static void emit(runner *r, line_buf *l)
 {
+	for (r->result_n = 0; r->result_n < l->n && r->result_n < sizeof(r->result); r->result_n++)
+		r->result[r->result_n] = l->b[r->result_n];
 	lb_char(l, '\n');
 	r->out->write(r->out->ctx, l->b, l->n);
 }
@@ -294,43 +301,6 @@ static bool parse_rights(runner *r, tok t, mapping_access_rights *out)
 	if (v > 15)
 		return bad(r, "rights out of range 0..15", t);
 	*out = v;
-	return true;
-}
-
-/* Parses args against a signature: N number, A name, T type, R rights. */
-typedef struct args {
-	uint32_t n[8];
-	tok a[8];
-	memory_type t;
-	mapping_access_rights rights;
-} args;
-
-static bool parse_args(runner *r, tok op, const char *sig, const tok *toks, size_t ntoks, args *a)
-{
-	size_t want = 0;
-	while (sig[want])
-		want++;
-	if (ntoks != want) {
-		r->reason.n = 0;
-		lb_str(&r->reason, "'");
-		lb_mem(&r->reason, op.s, op.n);
-		lb_str(&r->reason, "' takes ");
-		lb_dec(&r->reason, want);
-		lb_str(&r->reason, " argument(s), got ");
-		lb_dec(&r->reason, ntoks);
-		return false;
-	}
-	for (size_t i = 0; i < want; i++) {
-		bool ok = true;
-		switch (sig[i]) {
-		case 'N': ok = parse_number(r, toks[i], &a->n[i]); break;
-		case 'A': ok = parse_name(r, toks[i]); a->a[i] = toks[i]; break;
-		case 'T': ok = parse_type(r, toks[i], &a->t); break;
-		case 'R': ok = parse_rights(r, toks[i], &a->rights); break;
-		}
-		if (!ok)
-			return false;
-	}
 	return true;
 }
 
@@ -472,305 +442,630 @@ static void emit_access(runner *r, int rc, uint32_t v, bool is_read)
 		emit_str(r, "ok");
 }
 
-/* ---- operations -------------------------------------------------------------- */
+/* ---- the op table (harness/ops.def) ------------------------------------------ */
 
-static bool need_process(runner *r, tok op)
+/* Each op is decoded (its arguments parsed and validated against its row of
+ * ops.def: kinds, selection, names, rules) before it is performed (the call
+ * into the port and the result line). A perform function sees only
+ * arguments that passed decode; a malformed line never reaches one. */
+
+#define MAX_ARGS 8
+
+typedef struct op_args {
+	uint32_t n[MAX_ARGS];       /* numbers, by position */
+	tok name[MAX_ARGS];         /* names, by position */
+	name_slot *slot[MAX_ARGS];  /* the live name's slot (proc, shm, mirror, and their '-' forms) */
+	memory_type type;
+	mapping_access_rights rights;
+	size_t count;               /* arguments present (an optional one may be missing) */
+} op_args;
+
+typedef void perform_fn(runner *r, const op_args *a);
+#define OP(id, name, form, args, proc, rules, results) static perform_fn perform_##id;
+#include "ops.def"
+#undef OP
+
+enum op_id {
+#define OP(id, name, form, args, proc, rules, results) OP_##id,
+#include "ops.def"
+#undef OP
+	OP_COUNT
+};
+
+enum op_proc { PROC_none, PROC_sel, PROC_pre };
+
+typedef struct op_desc {
+	const char *name, *form, *args, *rules;
+	enum op_proc proc;
+	perform_fn *perform;
+} op_desc;
+
+static const op_desc OPS[OP_COUNT] = {
+#define OP(id, name, form, args, proc, rules, results) { name, form, args, rules, PROC_##proc, perform_##id },
+#include "ops.def"
+#undef OP
+};
+
+enum arg_kind {
+	K_ADDR, K_SIZE, K_PADDR, K_OFFSET, K_MASK, K_VALUE, K_PAGE, K_PAGES, K_UWORD, K_MLEN, K_MOFF,
+	K_TYPE, K_RIGHTS, K_NAME,
+};
+enum name_use { USE_NONE, USE_LIVE, USE_BIND, USE_RELEASE };
+enum name_space { NS_PROC, NS_SHM, NS_MIRROR };
+enum { RULE_SELECTS = 1, RULE_MIRROR_LIMIT = 2, RULE_BELOW_KERNEL_LAND = 4, RULE_START_LE_END = 8,
+       RULE_IN_TRACE_RAM = 16 };
+
+/* A row's ARGS and RULES, compiled once. */
+typedef struct op_sig {
+	uint8_t nargs, nrequired;
+	uint8_t kind[MAX_ARGS], use[MAX_ARGS], ns[MAX_ARGS];
+	tok spec[MAX_ARGS];
+	unsigned rules;
+} op_sig;
+
+static op_sig SIGS[OP_COUNT];
+static bool sigs_ready;
+
+/* The next space-separated word of `s` from *pos; false at the end. */
+static bool next_word(const char *s, size_t *pos, tok *w)
 {
-	if (!r->selected)
-		return bad(r, "operation needs a selected process (none is selected):", op);
+	while (s[*pos] == ' ')
+		(*pos)++;
+	if (!s[*pos])
+		return false;
+	w->s = s + *pos;
+	while (s[*pos] && s[*pos] != ' ')
+		(*pos)++;
+	w->n = (size_t)(s + *pos - w->s);
 	return true;
 }
 
-static name_slot *need_name(runner *r, name_table *nt, const char *what, tok t)
+static void compile_arg(op_sig *g, tok w)
 {
-	name_slot *s = names_find(nt, t);
-	if (!s)
-		bad(r, what, t);
-	return s;
+	static const struct { const char *word; uint8_t kind; } kinds[] = {
+		{ "addr", K_ADDR }, { "size", K_SIZE }, { "paddr", K_PADDR }, { "offset", K_OFFSET },
+		{ "mask", K_MASK }, { "value", K_VALUE }, { "page", K_PAGE }, { "pages", K_PAGES },
+		{ "uword", K_UWORD }, { "mlen", K_MLEN }, { "moff", K_MOFF }, { "type", K_TYPE },
+		{ "rights", K_RIGHTS },
+	};
+	static const char *const spaces[] = { "proc", "shm", "mirror" };
+	uint8_t i = g->nargs;
+	bool optional = w.n >= 2 && w.s[0] == '[' && w.s[w.n - 1] == ']';
+	if (optional) {
+		w.s++;
+		w.n -= 2;
+	} else if (g->nrequired != g->nargs) {
+		arch_panic("ops.def: a required argument after an optional one");
+	}
+	size_t colon = 0;
+	while (colon < w.n && w.s[colon] != ':')
+		colon++;
+	if (colon == w.n || i == MAX_ARGS)
+		arch_panic("ops.def: bad argument");
+	g->spec[i].s = w.s;
+	g->spec[i].n = colon;
+	tok k = { w.s + colon + 1, w.n - colon - 1 };
+	g->use[i] = USE_NONE;
+	bool found = false;
+	for (unsigned j = 0; j < sizeof(kinds) / sizeof(kinds[0]); j++)
+		if (tok_is(k, kinds[j].word)) {
+			g->kind[i] = kinds[j].kind;
+			found = true;
+		}
+	if (!found && k.n) {
+		uint8_t use = USE_LIVE;
+		if (k.s[k.n - 1] == '+' || k.s[k.n - 1] == '-') {
+			use = k.s[k.n - 1] == '+' ? USE_BIND : USE_RELEASE;
+			k.n--;
+		}
+		for (uint8_t j = 0; j < 3; j++)
+			if (tok_is(k, spaces[j])) {
+				g->kind[i] = K_NAME;
+				g->use[i] = use;
+				g->ns[i] = j;
+				found = true;
+			}
+	}
+	if (!found)
+		arch_panic("ops.def: unknown argument kind");
+	g->nargs++;
+	if (!optional)
+		g->nrequired++;
 }
 
-static bool fresh_name(runner *r, name_table *nt, const char *what, tok t)
+static void compile_sigs(void)
 {
-	if (names_find(nt, t))
-		return bad(r, what, t);
+	static const char *const rules[] = { "selects", "mirror_limit", "below_kernel_land", "start_le_end",
+	                                     "in_trace_ram" };
+	for (unsigned op = 0; op < OP_COUNT; op++) {
+		op_sig *g = &SIGS[op];
+		size_t pos = 0;
+		tok w;
+		g->nargs = g->nrequired = 0;
+		g->rules = 0;
+		while (next_word(OPS[op].args, &pos, &w))
+			compile_arg(g, w);
+		pos = 0;
+		while (next_word(OPS[op].rules, &pos, &w)) {
+			unsigned j = 0;
+			while (j < sizeof(rules) / sizeof(rules[0]) && !tok_is(w, rules[j]))
+				j++;
+			if (j == sizeof(rules) / sizeof(rules[0]))
+				arch_panic("ops.def: unknown rule");
+			g->rules |= 1u << j;
+		}
+	}
+	sigs_ready = true;
+}
+
+/* ---- decode ------------------------------------------------------------------- */
+
+/* Starts a reason "OP SPEC must ..." for a number argument. */
+static bool bad_arg(runner *r, const op_desc *d, tok spec, const char *must, tok t)
+{
+	r->reason.n = 0;
+	lb_str(&r->reason, d->name);
+	lb_char(&r->reason, ' ');
+	lb_mem(&r->reason, spec.s, spec.n);
+	lb_char(&r->reason, ' ');
+	lb_str(&r->reason, must);
+	lb_str(&r->reason, ": '");
+	lb_mem(&r->reason, t.s, t.n > 64 ? 64 : t.n);
+	if (t.n > 64)
+		lb_str(&r->reason, "...");
+	lb_char(&r->reason, '\'');
+	return false;
+}
+
+/* The row for `op` and the arguments after its form, or NULL (reason set). */
+static const op_desc *find_op(runner *r, tok op, const tok **av, size_t *ac)
+{
+	bool known = false;
+	for (unsigned i = 0; i < OP_COUNT; i++) {
+		const op_desc *d = &OPS[i];
+		if (!tok_is(op, d->name))
+			continue;
+		known = true;
+		if (!d->form[0])
+			return d;
+		if (*ac >= 1 && tok_is((*av)[0], d->form)) {
+			(*av)++;
+			(*ac)--;
+			return d;
+		}
+	}
+	if (!known) {
+		bad(r, "unknown op", op);
+		return 0;
+	}
+	/* a name whose rows all have forms, none given */
+	r->reason.n = 0;
+	lb_char(&r->reason, '\'');
+	lb_mem(&r->reason, op.s, op.n);
+	lb_str(&r->reason, "' needs");
+	const char *sep = " '";
+	for (unsigned i = 0; i < OP_COUNT; i++)
+		if (tok_is(op, OPS[i].name)) {
+			lb_str(&r->reason, sep);
+			lb_str(&r->reason, OPS[i].form);
+			lb_char(&r->reason, '\'');
+			sep = " or '";
+		}
+	lb_str(&r->reason, " first");
+	return 0;
+}
+
+/* Arity and the syntax of each argument, with the stateless checks of its
+ * kind. */
+static bool decode_syntax(runner *r, const op_desc *d, const op_sig *g, const tok *av, size_t ac, op_args *a)
+{
+	if (ac < g->nrequired || ac > g->nargs) {
+		r->reason.n = 0;
+		lb_char(&r->reason, '\'');
+		lb_str(&r->reason, d->name);
+		if (d->form[0]) {
+			lb_char(&r->reason, ' ');
+			lb_str(&r->reason, d->form);
+		}
+		lb_str(&r->reason, "' takes ");
+		lb_dec(&r->reason, g->nrequired);
+		if (g->nargs != g->nrequired) {
+			lb_str(&r->reason, " or ");
+			lb_dec(&r->reason, g->nargs);
+		}
+		lb_str(&r->reason, " argument(s), got ");
+		lb_dec(&r->reason, ac);
+		return false;
+	}
+	a->count = ac;
+	for (size_t i = 0; i < ac; i++) {
+		tok t = av[i];
+		uint32_t v = 0;
+		a->slot[i] = 0;
+		switch (g->kind[i]) {
+		case K_TYPE:
+			if (!parse_type(r, t, &a->type))
+				return false;
+			continue;
+		case K_RIGHTS:
+			if (!parse_rights(r, t, &a->rights))
+				return false;
+			continue;
+		case K_NAME:
+			if (!parse_name(r, t))
+				return false;
+			a->name[i] = t;
+			continue;
+		default:
+			if (!parse_number(r, t, &v))
+				return false;
+			a->n[i] = v;
+			break;
+		}
+		switch (g->kind[i]) {
+		case K_PAGE:
+			if (v % PAGE_SIZE)
+				return bad_arg(r, d, g->spec[i], "must be page aligned", t);
+			break;
+		case K_PAGES:
+			if (v % PAGE_SIZE || v == 0)
+				return bad_arg(r, d, g->spec[i], "must be page aligned and > 0", t);
+			break;
+		case K_UWORD:
+			if (v % 4)
+				return bad_arg(r, d, g->spec[i], "must be 4-byte aligned", t);
+			if (v >= KERNEL_LAND_START)
+				return bad_arg(r, d, g->spec[i], "must be below 0xc0000000", t);
+			break;
+		case K_MLEN:
+			if (v > MIRROR_MAX_LEN)
+				return bad_arg(r, d, g->spec[i], "exceeds 0x01000000", t);
+			break;
+		case K_MOFF:
+			if (v % 4)
+				return bad_arg(r, d, g->spec[i], "must be 4-byte aligned", t);
+			break;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+static name_table *name_space(runner *r, uint8_t ns)
+{
+	return ns == NS_PROC ? &r->procs : ns == NS_SHM ? &r->shms : &r->mirrors;
+}
+
+/* Malformed by a rule of the row: "OP WHAT". */
+static bool bad_rule(runner *r, const op_desc *d, const char *what)
+{
+	r->reason.n = 0;
+	lb_str(&r->reason, d->name);
+	lb_char(&r->reason, ' ');
+	lb_str(&r->reason, what);
+	return false;
+}
+
+/* The checks that need state: selection, live names, the rules. */
+static bool decode_state(runner *r, const op_desc *d, const op_sig *g, tok op, op_args *a)
+{
+	static const char *const fresh_msg[] = { "process name is still live:", "shm name is still live:",
+	                                         "mirror name is still live:" };
+	static const char *const live_msg[] = { "no live process named", "no live shm named", "no live mirror named" };
+	if (d->proc == PROC_pre && r->started)
+		return bad_rule(r, d, "after the first operation");
+	if (d->proc == PROC_sel && !r->selected)
+		return bad(r, "operation needs a selected process (none is selected):", op);
+	for (size_t i = 0; i < a->count; i++) {
+		if (g->kind[i] == K_NAME) {
+			name_table *nt = name_space(r, g->ns[i]);
+			name_slot *s = names_find(nt, a->name[i]);
+			if (g->use[i] == USE_BIND && s)
+				return bad(r, fresh_msg[g->ns[i]], a->name[i]);
+			if (g->use[i] != USE_BIND && !s)
+				return bad(r, live_msg[g->ns[i]], a->name[i]);
+			if (g->use[i] == USE_BIND && g->ns[i] == NS_MIRROR && (g->rules & RULE_MIRROR_LIMIT) &&
+			    r->mirrors.live >= MIRROR_MAX_LIVE)
+				return bad_rule(r, d, "would make more than 16 named mirrors live");
+			a->slot[i] = s;
+		} else if (g->kind[i] == K_MOFF) {
+			/* the bound is the len() of the op's mirror, an earlier argument */
+			const name_slot *m = 0;
+			for (size_t j = 0; j < i; j++)
+				if (g->kind[j] == K_NAME && g->ns[j] == NS_MIRROR)
+					m = a->slot[j];
+			if (!m || a->n[i] >= m->aux)
+				return bad(r, "mirror OFFSET must be 4-byte aligned and below the mirror's len()", NOTOK);
+		}
+	}
+	if ((g->rules & RULE_BELOW_KERNEL_LAND) && (uint64_t)a->n[0] + a->n[1] > KERNEL_LAND_START)
+		return bad_rule(r, d, "ADDR + LEN must not exceed 0xc0000000");
+	if ((g->rules & RULE_START_LE_END) && a->n[0] > a->n[1])
+		return bad_rule(r, d, "START > END");
+	if ((g->rules & RULE_IN_TRACE_RAM) &&
+	    !(a->n[1] <= TRACE_RAM_LOW_END || (a->n[0] >= TRACE_RAM_HIGH_BASE && a->n[1] <= TRACE_RAM_HIGH_END)))
+		return bad_rule(r, d, "range is not inside trace RAM [0x00000000, 0x0009f000) or [0x00100000, 0x01000000)");
 	return true;
 }
 
 /* Executes one operation line; false when it is malformed. */
 static bool run_op(runner *r, const tok *toks, size_t ntoks)
 {
-	tok op = toks[0];
 	const tok *av = toks + 1;
 	size_t ac = ntoks - 1;
-	args a;
-	process_memory *pm;
-	kernel_error e;
-	name_slot *s;
-
-	if (tok_is(op, "phys")) {
-		if (ac != 3) {
-			r->reason.n = 0;
-			lb_str(&r->reason, "'phys' takes 3 arguments, got ");
-			lb_dec(&r->reason, ac);
-			return false;
-		}
-		bool is_free = tok_is(av[0], "free");
-		if (!is_free && !tok_is(av[0], "reserve"))
-			return bad(r, "phys takes 'free' or 'reserve', not", av[0]);
-		if (!parse_number(r, av[1], &a.n[1]) || !parse_number(r, av[2], &a.n[2]))
-			return false;
-		uint32_t start = a.n[1], end = a.n[2];
-		if (r->started)
-			return bad(r, "'phys' after the first operation", NOTOK);
-		if (start % PAGE_SIZE || end % PAGE_SIZE)
-			return bad(r, "phys START and END must be page aligned", NOTOK);
-		if (start > end)
-			return bad(r, "phys START > END", NOTOK);
-		if (is_free && !((end <= TRACE_RAM_LOW_END) || (start >= TRACE_RAM_HIGH_BASE && end <= TRACE_RAM_HIGH_END)))
-			return bad(r, "phys free range is not inside trace RAM [0x00000000, 0x0009f000) or [0x00100000, 0x01000000)", NOTOK);
-		if (is_free)
-			frame_allocator_mark_area_free(start, end);
-		else
-			frame_allocator_mark_area_reserved(start, end);
-		r->saw_phys = true;
-		return true;
-	}
-
+	const op_desc *d = find_op(r, toks[0], &av, &ac);
+	if (!d)
+		return false;
 	/* the first operation: the default physical memory when no phys line */
-	if (!r->started) {
+	if (d->proc != PROC_pre && !r->started) {
 		r->started = true;
 		if (!r->saw_phys)
 			frame_allocator_mark_area_free(0x00400000u, 0x00800000u);
 		r->initial_free = frame_allocator_free_count();
 	}
-	/* (syntax errors are reported before the selection rule, as the
-	 *  reference checker does: each branch parses first) */
-
-	if (tok_is(op, "new")) {
-		if (!parse_args(r, op, "A", av, ac, &a) || !fresh_name(r, &r->procs, "process name is still live:", a.a[0]))
-			return false;
-		pm = arch_alloc(sizeof(*pm));
-		if (!pm)
-			arch_panic("runner: out of memory");
-		process_memory_default(pm);
-		names_insert(&r->procs, a.a[0], pm, 0);
-		r->selected = pm;
-		emit_str(r, "ok");
-	} else if (tok_is(op, "select")) {
-		if (!parse_args(r, op, "A", av, ac, &a) || !(s = need_name(r, &r->procs, "no live process named", a.a[0])))
-			return false;
-		r->selected = s->val;
-		emit_str(r, "ok");
-	} else if (tok_is(op, "drop")) {
-		if (!parse_args(r, op, "A", av, ac, &a) || !need_process(r, op) ||
-		    !(s = need_name(r, &r->procs, "no live process named", a.a[0])))
-			return false;
-		pm = s->val;
-		names_remove(&r->procs, s);
-		if (r->selected == pm)
-			r->selected = 0;
-		process_memory_drop(pm);
-		arch_free(pm);
-		emit_str(r, "ok");
-	} else if (tok_is(op, "switch_to")) {
-		if (!parse_args(r, op, "", av, ac, &a) || !need_process(r, op))
-			return false;
-		process_memory_switch_to(r->selected);
-		emit_str(r, "ok");
-	} else if (tok_is(op, "shm")) {
-		if (!parse_args(r, op, "AN", av, ac, &a) || !fresh_name(r, &r->shms, "shm name is still live:", a.a[0]))
-			return false;
-		region_vec frames;
-		e = frame_allocator_allocate_frames_fragmented(a.n[1], &frames);
-		if (KERR_IS_OK(e))
-			names_insert(&r->shms, a.a[0], shared_frames_new(frames), 0);
-		emit_result(r, e);
-	} else if (tok_is(op, "shm_of")) {
-		if (!parse_args(r, op, "AN", av, ac, &a) || !need_process(r, op) ||
-		    !fresh_name(r, &r->shms, "shm name is still live:", a.a[0]))
-			return false;
-		const mapping *m;
-		e = userspace_bookkeeping_occupied_mapping_at(&r->selected->userspace_bookkeping, a.n[1], &m);
-		if (KERR_IS_OK(e) && m->frames.kind != MAPPING_FRAMES_SHARED)
-			e = kerr_invalid_mem_state(m->address, memory_state_ty(m->state));
-		if (KERR_IS_OK(e))
-			names_insert(&r->shms, a.a[0], shared_frames_clone(m->frames.shared), 0);
-		emit_result(r, e);
-	} else if (tok_is(op, "shm_drop")) {
-		if (!parse_args(r, op, "A", av, ac, &a) || !(s = need_name(r, &r->shms, "no live shm named", a.a[0])))
-			return false;
-		shared_frames *sf = s->val;
-		names_remove(&r->shms, s);
-		shared_frames_drop(sf);
-		emit_str(r, "ok");
-	} else if (tok_is(op, "create_regular_mapping")) {
-		if (!parse_args(r, op, "NNTR", av, ac, &a) || !need_process(r, op))
-			return false;
-		emit_result(r, process_memory_create_regular_mapping(r->selected, a.n[0], a.n[1], a.t, a.rights));
-	} else if (tok_is(op, "map_phys_region_to")) {
-		bool alloc = ac >= 1 && tok_is(av[0], "alloc");
-		bool mmio = ac >= 1 && tok_is(av[0], "mmio");
-		if (!alloc && !mmio)
-			return bad(r, "'map_phys_region_to' needs 'alloc' or 'mmio' first", NOTOK);
-		if (!parse_args(r, op, alloc ? "NNTR" : "NNNTR", av + 1, ac - 1, &a) || !need_process(r, op))
-			return false;
-		physical_mem_region region;
-		if (alloc) {
-			e = frame_allocator_allocate_region(a.n[0], &region);
-			if (KERR_IS_OK(e))
-				e = process_memory_map_phys_region_to(r->selected, region, a.n[1], a.t, a.rights);
-		} else {
-			e = physical_mem_region_on_fixed_mmio(a.n[0], a.n[1], &region);
-			if (KERR_IS_OK(e))
-				e = process_memory_map_phys_region_to(r->selected, region, a.n[2], a.t, a.rights);
-		}
-		emit_result(r, e);
-	} else if (tok_is(op, "map_partial_shared_mapping")) {
-		if (!parse_args(r, op, "ANNNTR", av, ac, &a) || !need_process(r, op) ||
-		    !(s = need_name(r, &r->shms, "no live shm named", a.a[0])))
-			return false;
-		emit_result(r, process_memory_map_partial_shared_mapping(r->selected, shared_frames_clone(s->val), a.n[1],
-		                                                         a.n[2], a.n[3], a.t, a.rights));
-	} else if (tok_is(op, "guard")) {
-		if (!parse_args(r, op, "NNT", av, ac, &a) || !need_process(r, op))
-			return false;
-		emit_result(r, process_memory_guard(r->selected, a.n[0], a.n[1], a.t));
-	} else if (tok_is(op, "unmap")) {
-		if (!parse_args(r, op, "NN", av, ac, &a) || !need_process(r, op))
-			return false;
-		mapping m;
-		e = process_memory_unmap(r->selected, a.n[0], a.n[1], &m);
-		if (KERR_IS_OK(e))
-			mapping_drop(&m);
-		emit_result(r, e);
-	} else if (tok_is(op, "query_memory")) {
-		if (!parse_args(r, op, "N", av, ac, &a) || !need_process(r, op))
-			return false;
-		query_memory q = process_memory_query_memory(r->selected, a.n[0]);
-		emit_query(r, query_memory_mapping(&q));
-	} else if (tok_is(op, "expand_mapping")) {
-		if (!parse_args(r, op, "NN", av, ac, &a) || !need_process(r, op))
-			return false;
-		emit_result(r, process_memory_expand_mapping(r->selected, a.n[0], a.n[1]));
-	} else if (tok_is(op, "find_available_space")) {
-		if (!parse_args(r, op, "N", av, ac, &a) || !need_process(r, op))
-			return false;
-		vaddr_t va;
-		e = process_memory_find_available_space(r->selected, a.n[0], &va);
-		if (KERR_IS_OK(e))
-			emit_ok_hex(r, va);
-		else
-			emit_error(r, e);
-	} else if (tok_is(op, "resize_heap")) {
-		if (!parse_args(r, op, "N", av, ac, &a) || !need_process(r, op))
-			return false;
-		vaddr_t va;
-		e = process_memory_resize_heap(r->selected, a.n[0], &va);
-		if (KERR_IS_OK(e))
-			emit_ok_hex(r, va);
-		else
-			emit_error(r, e);
-	} else if (tok_is(op, "mirror_mapping")) {
-		bool named = ac == 3;
-		if (!parse_args(r, op, named ? "NNA" : "NN", av, ac, &a) || !need_process(r, op))
-			return false;
-		if (a.n[1] > MIRROR_MAX_LEN)
-			return bad(r, "mirror_mapping LEN exceeds 0x01000000", NOTOK);
-		if (named && (!fresh_name(r, &r->mirrors, "mirror name is still live:", a.a[2])))
-			return false;
-		if (named && r->mirrors.live >= MIRROR_MAX_LIVE)
-			return bad(r, "more than 16 named mirrors would be live", NOTOK);
-		cross_process_mapping *c = arch_alloc(sizeof(*c));
-		if (!c)
-			arch_panic("runner: out of memory");
-		e = process_memory_mirror_mapping(r->selected, a.n[0], a.n[1], c);
-		if (KERR_IS_OK(e) && named) {
-			names_insert(&r->mirrors, a.a[2], c, a.n[1]);
-		} else {
-			if (KERR_IS_OK(e))
-				cross_process_mapping_drop(c);
-			arch_free(c);
-		}
-		emit_result(r, e);
-	} else if (tok_is(op, "mirror_drop")) {
-		if (!parse_args(r, op, "A", av, ac, &a) || !(s = need_name(r, &r->mirrors, "no live mirror named", a.a[0])))
-			return false;
-		cross_process_mapping *c = s->val;
-		names_remove(&r->mirrors, s);
-		cross_process_mapping_drop(c);
-		arch_free(c);
-		emit_str(r, "ok");
-	} else if (tok_is(op, "check_range")) {
-		if (!parse_args(r, op, "NNNNNN", av, ac, &a) || !need_process(r, op))
-			return false;
-		check_range_result cr;
-		e = process_memory_check_range(r->selected, a.n[0], a.n[1], memory_state_from_bits_truncate(a.n[2]),
-		                               memory_state_from_bits_truncate(a.n[3]),
-		                               memory_permissions_from_bits_truncate(a.n[4]),
-		                               memory_permissions_from_bits_truncate(a.n[5]), 0, 0, 0, &cr);
-		if (KERR_IS_OK(e)) {
-			line_buf l = { .n = 0, .sink = r->out };
-			lb_str(&l, "ok state="); lb_hex(&l, cr.state);
-			lb_str(&l, " perms="); lb_hex(&l, cr.perms);
-			lb_str(&l, " attrs="); lb_hex(&l, cr.attrs);
-			emit(r, &l);
-		} else {
-			emit_error(r, e);
-		}
-	} else if (tok_is(op, "frames")) {
-		if (!parse_args(r, op, "N", av, ac, &a) || !need_process(r, op))
-			return false;
-		query_memory q = process_memory_query_memory(r->selected, a.n[0]);
-		emit_frames(r, query_memory_mapping(&q));
-	} else if (tok_is(op, "walk")) {
-		if (!parse_args(r, op, "NN", av, ac, &a) || !need_process(r, op))
-			return false;
-		if (a.n[0] % PAGE_SIZE || a.n[1] % PAGE_SIZE || a.n[1] == 0)
-			return bad(r, "walk ADDR and LEN must be page aligned, LEN > 0", NOTOK);
-		if ((uint64_t)a.n[0] + a.n[1] > KERNEL_LAND_START)
-			return bad(r, "walk ADDR + LEN must not exceed 0xc0000000", NOTOK);
-		walk_state w;
-		w.l.n = 0;
-		w.l.sink = r->out;
-		w.open = false;
-		lb_str(&w.l, "ok");
-		table_hierarchy_for_every_entry(process_memory_get_hierarchy(r->selected), a.n[0], a.n[1], walk_entry, &w);
-		walk_flush(&w);
-		emit(r, &w.l);
-	} else if (tok_is(op, "free_frames")) {
-		if (!parse_args(r, op, "", av, ac, &a))
-			return false;
-		line_buf l = { .n = 0, .sink = r->out };
-		lb_str(&l, "ok ");
-		lb_dec(&l, frame_allocator_free_count());
-		emit(r, &l);
-	} else if (tok_is(op, "read") || tok_is(op, "write")) {
-		bool is_read = tok_is(op, "read");
-		if (!parse_args(r, op, is_read ? "N" : "NN", av, ac, &a))
-			return false;
-		if (a.n[0] % 4)
-			return bad(r, "ADDR must be 4-byte aligned:", op);
-		if (a.n[0] >= KERNEL_LAND_START)
-			return bad(r, "ADDR must be below 0xc0000000:", op);
-		uint32_t v = 0;
-		int rc = is_read ? machine_read32(a.n[0], &v) : machine_write32(a.n[0], a.n[1]);
-		emit_access(r, rc, v, is_read);
-	} else if (tok_is(op, "mirror_read") || tok_is(op, "mirror_write")) {
-		bool is_read = tok_is(op, "mirror_read");
-		if (!parse_args(r, op, is_read ? "AN" : "ANN", av, ac, &a) ||
-		    !(s = need_name(r, &r->mirrors, "no live mirror named", a.a[0])))
-			return false;
-		if (a.n[1] % 4 || a.n[1] >= s->aux)
-			return bad(r, "mirror OFFSET must be 4-byte aligned and below the mirror's len()", NOTOK);
-		cross_process_mapping *c = s->val;
-		vaddr_t va = cross_process_mapping_addr(c) + a.n[1];
-		uint32_t v = 0;
-		int rc = is_read ? machine_read32(va, &v) : machine_write32(va, a.n[2]);
-		emit_access(r, rc, v, is_read);
-	} else {
-		return bad(r, "unknown op", op);
-	}
+	const op_sig *g = &SIGS[d - OPS];
+	op_args a;
+	/* syntax errors are reported before the selection rule, as the
+	 * reference checker does */
+	if (!decode_syntax(r, d, g, av, ac, &a) || !decode_state(r, d, g, toks[0], &a))
+		return false;
+	d->perform(r, &a);
 	return true;
+}
+
+/* ---- perform: one function per row of ops.def ----------------------------------- */
+
+static void perform_new(runner *r, const op_args *a)
+{
+	process_memory *pm = arch_alloc(sizeof(*pm));
+	if (!pm)
+		arch_panic("runner: out of memory");
+	process_memory_default(pm);
+	names_insert(&r->procs, a->name[0], pm, 0);
+	r->selected = pm;
+	emit_str(r, "ok");
+}
+
+static void perform_select(runner *r, const op_args *a)
+{
+	r->selected = a->slot[0]->val;
+	emit_str(r, "ok");
+}
+
+static void perform_drop(runner *r, const op_args *a)
+{
+	process_memory *pm = a->slot[0]->val;
+	names_remove(&r->procs, a->slot[0]);
+	if (r->selected == pm)
+		r->selected = 0;
+	process_memory_drop(pm);
+	arch_free(pm);
+	emit_str(r, "ok");
+}
+
+static void perform_switch_to(runner *r, const op_args *a)
+{
+	(void)a;
+	process_memory_switch_to(r->selected);
+	emit_str(r, "ok");
+}
+
+static void perform_shm(runner *r, const op_args *a)
+{
+	region_vec frames;
+	kernel_error e = frame_allocator_allocate_frames_fragmented(a->n[1], &frames);
+	if (KERR_IS_OK(e))
+		names_insert(&r->shms, a->name[0], shared_frames_new(frames), 0);
+	emit_result(r, e);
+}
+
+static void perform_shm_of(runner *r, const op_args *a)
+{
+	const mapping *m;
+	kernel_error e = userspace_bookkeeping_occupied_mapping_at(&r->selected->userspace_bookkeping, a->n[1], &m);
+	if (KERR_IS_OK(e) && m->frames.kind != MAPPING_FRAMES_SHARED)
+		e = kerr_invalid_mem_state(m->address, memory_state_ty(m->state));
+	if (KERR_IS_OK(e))
+		names_insert(&r->shms, a->name[0], shared_frames_clone(m->frames.shared), 0);
+	emit_result(r, e);
+}
+
+static void perform_shm_drop(runner *r, const op_args *a)
+{
+	shared_frames *sf = a->slot[0]->val;
+	names_remove(&r->shms, a->slot[0]);
+	shared_frames_drop(sf);
+	emit_str(r, "ok");
+}
+
+static void perform_create_regular_mapping(runner *r, const op_args *a)
+{
+	emit_result(r, process_memory_create_regular_mapping(r->selected, a->n[0], a->n[1], a->type, a->rights));
+}
+
+static void perform_map_alloc(runner *r, const op_args *a)
+{
+	physical_mem_region region;
+	kernel_error e = frame_allocator_allocate_region(a->n[0], &region);
+	if (KERR_IS_OK(e))
+		e = process_memory_map_phys_region_to(r->selected, region, a->n[1], a->type, a->rights);
+	emit_result(r, e);
+}
+
+static void perform_map_mmio(runner *r, const op_args *a)
+{
+	physical_mem_region region;
+	kernel_error e = physical_mem_region_on_fixed_mmio(a->n[0], a->n[1], &region);
+	if (KERR_IS_OK(e))
+		e = process_memory_map_phys_region_to(r->selected, region, a->n[2], a->type, a->rights);
+	emit_result(r, e);
+}
+
+static void perform_map_partial_shared_mapping(runner *r, const op_args *a)
+{
+	emit_result(r, process_memory_map_partial_shared_mapping(r->selected, shared_frames_clone(a->slot[0]->val),
+	                                                         a->n[1], a->n[2], a->n[3], a->type, a->rights));
+}
+
+static void perform_guard(runner *r, const op_args *a)
+{
+	emit_result(r, process_memory_guard(r->selected, a->n[0], a->n[1], a->type));
+}
+
+static void perform_unmap(runner *r, const op_args *a)
+{
+	mapping m;
+	kernel_error e = process_memory_unmap(r->selected, a->n[0], a->n[1], &m);
+	if (KERR_IS_OK(e))
+		mapping_drop(&m);
+	emit_result(r, e);
+}
+
+static void perform_query_memory(runner *r, const op_args *a)
+{
+	query_memory q = process_memory_query_memory(r->selected, a->n[0]);
+	emit_query(r, query_memory_mapping(&q));
+}
+
+static void perform_expand_mapping(runner *r, const op_args *a)
+{
+	emit_result(r, process_memory_expand_mapping(r->selected, a->n[0], a->n[1]));
+}
+
+/* `ok ADDR` or the error line. */
+static void emit_addr_result(runner *r, kernel_error e, vaddr_t va)
+{
+	if (KERR_IS_OK(e))
+		emit_ok_hex(r, va);
+	else
+		emit_error(r, e);
+}
+
+static void perform_find_available_space(runner *r, const op_args *a)
+{
+	vaddr_t va = 0;
+	kernel_error e = process_memory_find_available_space(r->selected, a->n[0], &va);
+	emit_addr_result(r, e, va);
+}
+
+static void perform_resize_heap(runner *r, const op_args *a)
+{
+	vaddr_t va = 0;
+	kernel_error e = process_memory_resize_heap(r->selected, a->n[0], &va);
+	emit_addr_result(r, e, va);
+}
+
+static void perform_mirror_mapping(runner *r, const op_args *a)
+{
+	bool named = a->count == 3;
+	cross_process_mapping *c = arch_alloc(sizeof(*c));
+	if (!c)
+		arch_panic("runner: out of memory");
+	kernel_error e = process_memory_mirror_mapping(r->selected, a->n[0], a->n[1], c);
+	if (KERR_IS_OK(e) && named) {
+		names_insert(&r->mirrors, a->name[2], c, a->n[1]);
+	} else {
+		if (KERR_IS_OK(e))
+			cross_process_mapping_drop(c);
+		arch_free(c);
+	}
+	emit_result(r, e);
+}
+
+static void perform_mirror_drop(runner *r, const op_args *a)
+{
+	cross_process_mapping *c = a->slot[0]->val;
+	names_remove(&r->mirrors, a->slot[0]);
+	cross_process_mapping_drop(c);
+	arch_free(c);
+	emit_str(r, "ok");
+}
+
+static void perform_check_range(runner *r, const op_args *a)
+{
+	check_range_result cr;
+	kernel_error e = process_memory_check_range(r->selected, a->n[0], a->n[1], memory_state_from_bits_truncate(a->n[2]),
+	                                            memory_state_from_bits_truncate(a->n[3]),
+	                                            memory_permissions_from_bits_truncate(a->n[4]),
+	                                            memory_permissions_from_bits_truncate(a->n[5]), 0, 0, 0, &cr);
+	if (!KERR_IS_OK(e)) {
+		emit_error(r, e);
+		return;
+	}
+	line_buf l = { .n = 0, .sink = r->out };
+	lb_str(&l, "ok state="); lb_hex(&l, cr.state);
+	lb_str(&l, " perms="); lb_hex(&l, cr.perms);
+	lb_str(&l, " attrs="); lb_hex(&l, cr.attrs);
+	emit(r, &l);
+}
+
+static void perform_frames(runner *r, const op_args *a)
+{
+	query_memory q = process_memory_query_memory(r->selected, a->n[0]);
+	emit_frames(r, query_memory_mapping(&q));
+}
+
+static void perform_walk(runner *r, const op_args *a)
+{
+	walk_state w;
+	w.l.n = 0;
+	w.l.sink = r->out;
+	w.open = false;
+	lb_str(&w.l, "ok");
+	table_hierarchy_for_every_entry(process_memory_get_hierarchy(r->selected), a->n[0], a->n[1], walk_entry, &w);
+	walk_flush(&w);
+	emit(r, &w.l);
+}
+
+static void perform_free_frames(runner *r, const op_args *a)
+{
+	(void)a;
+	line_buf l = { .n = 0, .sink = r->out };
+	lb_str(&l, "ok ");
+	lb_dec(&l, frame_allocator_free_count());
+	emit(r, &l);
+}
+
+static void perform_read(runner *r, const op_args *a)
+{
+	uint32_t v = 0;
+	int rc = machine_read32(a->n[0], &v);
+	emit_access(r, rc, v, true);
+}
+
+static void perform_write(runner *r, const op_args *a)
+{
+	emit_access(r, machine_write32(a->n[0], a->n[1]), 0, false);
+}
+
+static vaddr_t mirror_va(const op_args *a)
+{
+	return cross_process_mapping_addr(a->slot[0]->val) + a->n[1];
+}
+
+static void perform_mirror_read(runner *r, const op_args *a)
+{
+	uint32_t v = 0;
+	int rc = machine_read32(mirror_va(a), &v);
+	emit_access(r, rc, v, true);
+}
+
+static void perform_mirror_write(runner *r, const op_args *a)
+{
+	emit_access(r, machine_write32(mirror_va(a), a->n[2]), 0, false);
+}
+
+static void perform_phys_free(runner *r, const op_args *a)
+{
+	frame_allocator_mark_area_free(a->n[0], a->n[1]);
+	r->saw_phys = true;
+}
+
+static void perform_phys_reserve(runner *r, const op_args *a)
+{
+	frame_allocator_mark_area_reserved(a->n[0], a->n[1]);
+	r->saw_phys = true;
 }
 
 /* ---- invariants ---------------------------------------------------------------- */
@@ -788,10 +1083,23 @@ static void **name_values(name_table *nt)
 	return v;
 }
 
+/* check_world.lookup: a live name's object. */
+static void *check_lookup(void *ctx, int ns, const char *name, size_t n)
+{
+	runner *r = ctx;
+	name_table *nt = ns == CHECK_NS_PROC ? &r->procs : ns == CHECK_NS_SHM ? &r->shms : &r->mirrors;
+	tok t = { name, n };
+	name_slot *s = names_find(nt, t);
+	return s ? s->val : 0;
+}
+
 /* Runs the checker over everything live; NULL when all holds. */
 static const char *check_now(runner *r)
 {
 	check_world w;
+	w.selected = r->selected;
+	w.lookup = check_lookup;
+	w.ctx = r;
 	void **procs = name_values(&r->procs), **shms = name_values(&r->shms), **mirrors = name_values(&r->mirrors);
 	w.procs = (process_memory *const *)procs;
 	w.nprocs = r->procs.live;
@@ -830,7 +1138,29 @@ static const char *teardown(runner *r)
 			names_remove(&r->procs, &r->procs.slots[i]);
 		}
 	r->selected = 0;
+	check_forget();
 	return check_now(r);
+}
+
+/* The checker after one line: what the operation touched, or everything
+ * when the machine cannot tell or opts->check >= 2. */
+static const char *check_line_done(runner *r)
+{
+	check_world w = { 0 };
+	check_tok t[MAX_TOKENS];
+	int need_full;
+	size_t n = r->ntoks < MAX_TOKENS ? r->ntoks : MAX_TOKENS;
+	for (size_t i = 0; i < n; i++) {
+		t[i].s = r->toks[i].s;
+		t[i].n = r->toks[i].n;
+	}
+	w.selected = r->selected;
+	w.lookup = check_lookup;
+	w.ctx = r;
+	const char *e = check_op(&w, t, n, r->result, r->result_n, r->opts->check >= 2, &need_full);
+	if (!e && need_full)
+		e = check_now(r);
+	return e;
 }
 
 /* Reports a broken invariant on err. */
@@ -918,6 +1248,9 @@ static bool run_line(runner *r, const char *line, size_t n)
 	}
 	if (ntoks == 0)
 		return true;
+	for (size_t i = 0; i < ntoks && i < MAX_TOKENS; i++)
+		r->toks[i] = toks[i];
+	r->ntoks = ntoks;
 	if (ntoks > MAX_TOKENS) {
 		r->reason.n = 0;
 		lb_str(&r->reason, "too many arguments (");
@@ -946,6 +1279,8 @@ static runner the_runner; /* static: survives a panic's longjmp unchanged */
 runner *runner_begin(const char *file, const runner_sink *out, const runner_sink *err, const runner_opts *opts)
 {
 	runner *r = &the_runner;
+	if (!sigs_ready)
+		compile_sigs();
 	machine_reset();
 	frame_allocator_init_all_reserved();
 	memset(r, 0, sizeof(*r));
@@ -953,6 +1288,8 @@ runner *runner_begin(const char *file, const runner_sink *out, const runner_sink
 	r->err = err;
 	r->opts = opts;
 	r->file = file;
+	if (opts && opts->check)
+		check_begin();
 	return r;
 }
 
@@ -961,6 +1298,8 @@ int runner_feed(runner *r, const char *line, size_t n)
 	if (r->dead)
 		return RUNNER_DEAD;
 	r->line_no++;
+	r->ntoks = 0;
+	r->result_n = 0;
 	if (MACHINE_SETJMP(machine_panic_jmp)) {
 		line_buf l = { .n = 0, .sink = r->out };
 		lb_str(&l, "panic ");
@@ -974,8 +1313,8 @@ int runner_feed(runner *r, const char *line, size_t n)
 		r->dead = true;
 		return RUNNER_MALFORMED;
 	}
-	if (r->opts && r->opts->check && r->started) {
-		const char *broken = check_now(r);
+	if (r->opts && r->opts->check && r->started && r->ntoks) {
+		const char *broken = check_line_done(r);
 		if (broken) {
 			report_invariant(r, broken, false);
 			r->dead = true;
@@ -994,7 +1333,12 @@ int runner_end(runner *r)
 		report_invariant(r, "a drop panicked in the end-of-trace teardown", true);
 		return RUNNER_INVARIANT;
 	}
-	const char *broken = teardown(r);
+	const char *broken = r->started ? check_now(r) : 0; /* the state at the end */
+	if (broken) {
+		report_invariant(r, broken, false);
+		return RUNNER_INVARIANT;
+	}
+	broken = teardown(r);
 	if (broken) {
 		report_invariant(r, broken, true);
 		return RUNNER_INVARIANT;

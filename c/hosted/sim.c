@@ -4,8 +4,22 @@
  * simulated: trace RAM and the kernel's own frames (the boot directory at
  * SIM_BOOT_DIR and the 255 KernelLand page tables after it) are flat arrays
  * initialised lazily, page by page, after each reset; any other physical
- * frame reads as zero until the kernel writes it. The MMU walks the
- * simulated tables from the simulated cr3 on every access (no TLB). */
+ * frame reads as zero until the kernel writes it.
+ *
+ * The MMU has a TLB, as a real i386 does: every successful translation (a
+ * kernel access through arch_kptr, a trace's read or write) is cached per
+ * page, and later accesses use the cached translation without walking the
+ * tables again. Only arch_flush_tlb and a cr3 load (arch_swap_cr3) drop
+ * cached translations, so a port that forgets a flush sees stale
+ * translations here as it would on hardware. The TLB has no capacity limit
+ * (nothing is evicted), so a forgotten flush is never hidden by an eviction.
+ * A not-present or not-writable walk is never cached; a write through a
+ * cached read-only translation drops it and walks again (as the processor
+ * does on a page fault, which a kernel then retries).
+ *
+ * For the invariant checker the simulation also tracks which physical pages
+ * the kernel reached through arch_kptr (page tables and directories) or a
+ * trace wrote, and reports the words that changed (machine_take_changes). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +36,92 @@ const char *machine_panic_msg;
 static uint8_t *flat;                      /* SIM_FLAT_END bytes */
 static uint8_t flat_ready[FLAT_PAGES / 8]; /* page initialised since reset */
 static paddr_t cr3 = SIM_BOOT_DIR;
+
+/* ---- TLB ------------------------------------------------------------------ */
+
+/* tlb[vpn]: the frame | TLB_VALID, and TLB_WRITABLE when both levels
+ * allowed writes; TLB_LISTED while vpn is in tlb_live, the list of vpns
+ * cached since the last full flush (an entry dropped by a fault stays
+ * listed, without TLB_VALID, until the list is compacted). */
+#define TLB_VALID 1u
+#define TLB_WRITABLE 2u
+#define TLB_LISTED 4u
+static uint32_t *tlb;      /* 2^20 entries, allocated on first use */
+static uint32_t *tlb_live; /* vpns cached since the last full flush */
+static uint32_t tlb_nlive, tlb_cap;
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n);
+	if (!p) {
+		fputs("simulator: out of host memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+static void tlb_flush_all(void)
+{
+	for (uint32_t i = 0; i < tlb_nlive; i++)
+		tlb[tlb_live[i]] = 0;
+	tlb_nlive = 0;
+}
+
+static void tlb_insert(uint32_t vpn, uint32_t value)
+{
+	if (!tlb) {
+		tlb = calloc(1u << 20, sizeof(*tlb));
+		if (!tlb) {
+			fputs("simulator: out of host memory\n", stderr);
+			abort();
+		}
+	}
+	if (!(tlb[vpn] & TLB_LISTED)) {
+		if (tlb_nlive == tlb_cap) {
+			uint32_t cap = tlb_cap ? tlb_cap * 2 : 1024;
+			uint32_t *n = xmalloc(cap * sizeof(*n));
+			if (tlb_nlive)
+				memcpy(n, tlb_live, tlb_nlive * sizeof(*n));
+			free(tlb_live);
+			tlb_live = n;
+			tlb_cap = cap;
+		}
+		tlb_live[tlb_nlive++] = vpn;
+	}
+	tlb[vpn] = value | TLB_LISTED;
+}
+
+/* Frames the MMU walked since the reset (directories, page tables). A
+ * trace's own write into one of them (through an alias: hosted-only traces)
+ * drops the whole TLB: upstream's recorder has no TLB, so such a trace's
+ * results are defined without one, and only the port's own forgotten
+ * flushes may leave a stale translation behind. */
+static uint8_t walked[FLAT_PAGES / 8];
+
+static void mark_walked(paddr_t pa)
+{
+	paddr_t n = (pa & ~(PAGE - 1)) / PAGE;
+	if (n < FLAT_PAGES)
+		walked[n / 8] |= (uint8_t)(1u << (n % 8));
+}
+
+static bool was_walked(paddr_t pa)
+{
+	paddr_t n = (pa & ~(PAGE - 1)) / PAGE;
+	return n < FLAT_PAGES && (walked[n / 8] & (1u << (n % 8)));
+}
+
+/* ---- change tracking for the checker ------------------------------------ */
+
+/* Pages reached since the last machine_take_changes, with their content at the
+ * first reach (shadow). A page outside the flat range cannot be tracked:
+ * `untracked` then makes the next report say so. */
+static uint8_t *shadow;                  /* SIM_FLAT_END bytes */
+static uint32_t touched_epoch[FLAT_PAGES];
+static uint32_t epoch = 1;
+static uint32_t touched[FLAT_PAGES];
+static uint32_t ntouched;
+static bool untracked;
 
 /* ---- sparse memory outside the flat range -------------------------------- */
 
@@ -100,6 +200,46 @@ uint8_t *sim_phys_page(paddr_t paddr)
 	return sparse_page_of(frame);
 }
 
+/* Records that the page holding `pa` may be written during this epoch. */
+static void touch(paddr_t pa)
+{
+	paddr_t frame = pa & ~(PAGE - 1);
+	if (frame >= SIM_FLAT_END) {
+		untracked = true;
+		return;
+	}
+	uint32_t n = frame / PAGE;
+	if (touched_epoch[n] == epoch)
+		return;
+	touched_epoch[n] = epoch;
+	touched[ntouched++] = n;
+	if (!shadow)
+		shadow = xmalloc(SIM_FLAT_END);
+	memcpy(shadow + frame, sim_phys_page(frame), PAGE);
+}
+
+int machine_take_changes(machine_word_fn fn, void *ctx)
+{
+	int n = untracked ? -1 : (int)ntouched;
+	for (uint32_t i = 0; i < ntouched && fn && !untracked; i++) {
+		paddr_t frame = touched[i] * PAGE;
+		const uint32_t *now = (const uint32_t *)(flat + frame);
+		const uint32_t *was = (const uint32_t *)(shadow + frame);
+		if (!memcmp(now, was, PAGE))
+			continue;
+		for (uint32_t w = 0; w < PAGE / 4; w++)
+			if (now[w] != was[w])
+				fn(ctx, frame + w * 4, was[w], now[w]);
+	}
+	ntouched = 0;
+	untracked = false;
+	if (++epoch == 0) {
+		memset(touched_epoch, 0, sizeof(touched_epoch));
+		epoch = 1;
+	}
+	return n;
+}
+
 /* The 32-bit word at physical address paddr (4-byte aligned). */
 static uint32_t *phys_word(paddr_t paddr)
 {
@@ -146,18 +286,62 @@ static void heap_reset(void)
 
 /* ---- arch.h --------------------------------------------------------------- */
 
-/* Walks the active tables; false when va is not mapped (PRESENT) or, for a
- * write, not WRITABLE at both levels. */
-static bool translate(vaddr_t va, bool write, paddr_t *out)
+/* Walks the active tables for page `va`: the TLB value it would cache
+ * (frame | TLB_VALID | TLB_WRITABLE), or 0 when the page is not present. */
+static uint32_t walk(vaddr_t va)
 {
 	uint32_t pde = *phys_word((cr3 & ~(PAGE - 1)) + (va >> 22) * 4);
-	if (!(pde & 1) || (write && !(pde & 2)))
-		return false;
+	mark_walked(cr3);
+	if (!(pde & 1))
+		return 0;
+	mark_walked(pde);
 	uint32_t pte = *phys_word((pde & ~(PAGE - 1)) + ((va >> 12) & 1023) * 4);
-	if (!(pte & 1) || (write && !(pte & 2)))
-		return false;
-	*out = (pte & ~(PAGE - 1)) | (va & (PAGE - 1));
+	if (!(pte & 1))
+		return 0;
+	return (pte & ~(PAGE - 1)) | TLB_VALID | (pde & pte & 2 ? TLB_WRITABLE : 0);
+}
+
+/* Translates va through the TLB, walking the tables on a miss; false when
+ * va is not mapped (PRESENT) or, for a write, not WRITABLE at both levels. */
+static bool translate(vaddr_t va, bool write, paddr_t *out)
+{
+	uint32_t vpn = va >> 12;
+	uint32_t e = tlb ? tlb[vpn] & ~TLB_LISTED : 0;
+	if (!(e & TLB_VALID) || (write && !(e & TLB_WRITABLE))) {
+		if (e)
+			tlb[vpn] = TLB_LISTED; /* the page fault drops it; the walk decides */
+		e = walk(va);
+		if (!e || (write && !(e & TLB_WRITABLE)))
+			return false;
+		tlb_insert(vpn, e);
+	}
+	*out = (e & ~(PAGE - 1)) | (va & (PAGE - 1));
 	return true;
+}
+
+int machine_tlb_stale(vaddr_t *va, uint32_t *cached, uint32_t *now)
+{
+	uint32_t k = 0;
+	int found = 0;
+	for (uint32_t i = 0; i < tlb_nlive; i++) {
+		uint32_t vpn = tlb_live[i];
+		if (!(tlb[vpn] & TLB_VALID)) {
+			tlb[vpn] = 0; /* dropped by a fault: compact it away */
+			continue;
+		}
+		tlb_live[k++] = vpn;
+		if (found)
+			continue;
+		uint32_t w = walk(vpn << 12);
+		if (w != (tlb[vpn] & ~TLB_LISTED)) {
+			*va = vpn << 12;
+			*cached = tlb[vpn] & ~TLB_LISTED;
+			*now = w;
+			found = 1;
+		}
+	}
+	tlb_nlive = k;
+	return found;
 }
 
 void *arch_kptr(vaddr_t va)
@@ -165,6 +349,7 @@ void *arch_kptr(vaddr_t va)
 	paddr_t pa;
 	if (!translate(va, false, &pa))
 		arch_panic("kernel page fault: the kernel touched an unmapped address");
+	touch(pa);
 	return sim_phys_page(pa) + (pa & (PAGE - 1));
 }
 
@@ -174,10 +359,11 @@ paddr_t arch_swap_cr3(paddr_t dir)
 {
 	paddr_t old = cr3;
 	cr3 = dir;
+	tlb_flush_all(); /* a cr3 load drops every (non-global) translation */
 	return old;
 }
 
-void arch_flush_tlb(void) { /* the simulated MMU has no TLB */ }
+void arch_flush_tlb(void) { tlb_flush_all(); }
 
 bool arch_is_paging_on(void) { return true; }
 
@@ -208,6 +394,10 @@ void machine_reset(void)
 	sparse_reset();
 	heap_reset();
 	cr3 = SIM_BOOT_DIR;
+	if (tlb)
+		tlb_flush_all();
+	memset(walked, 0, sizeof(walked));
+	machine_take_changes(0, 0);
 }
 
 void machine_shutdown(void)
@@ -215,6 +405,13 @@ void machine_shutdown(void)
 	machine_reset();
 	free(flat);
 	flat = 0;
+	free(shadow);
+	shadow = 0;
+	free(tlb);
+	tlb = 0;
+	free(tlb_live);
+	tlb_live = 0;
+	tlb_nlive = tlb_cap = 0;
 }
 
 /* Physical addresses of the 4 bytes at va (an access may straddle two
@@ -251,8 +448,12 @@ int machine_write32(vaddr_t va, uint32_t value)
 	paddr_t pa[4];
 	if (!translate_word(va, true, pa))
 		return -1;
+	touch(pa[0]);
+	touch(pa[3]);
 	for (uint32_t i = 0; i < 4; i++)
 		sim_phys_page(pa[i])[pa[i] & (PAGE - 1)] = (uint8_t)(value >> (8 * i));
+	if (was_walked(pa[0]) || was_walked(pa[3]))
+		tlb_flush_all(); /* the trace wrote a paging structure: see `walked` */
 	return 0;
 }
 

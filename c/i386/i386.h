@@ -103,7 +103,8 @@ struct trapframe {
 void trap_init(void);
 void trap(struct trapframe *tf);
 
-/* ---- kmain.c ---- */
+/* ---- the program (harness/i386/kmain.c): boot.S calls kmain; trap.c
+ * reports a crash or a fatal error through it ---- */
 
 void kmain(void);
 _Noreturn void kernel_exit(int fatal);

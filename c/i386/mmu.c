@@ -185,20 +185,78 @@ static bool access_ok(uint32_t va, bool write)
 	return page_ok(va, first, write) && page_ok(va + first, 4 - first, write);
 }
 
+/* True when the tables map the page of `va` (the `n` bytes there) to
+ * something other than trace RAM: a device or the kernel's own memory,
+ * which a trace access must never touch. */
+static bool page_reaches_device(uint32_t va, uint32_t n)
+{
+	uint32_t pde = ((volatile uint32_t *)RECURSIVE_DIR)[va >> 22];
+
+	if (!(pde & PTE_P))
+		return false;
+	uint32_t pte = ((volatile uint32_t *)RECURSIVE_BASE)[va >> 12];
+	if (!(pte & PTE_P))
+		return false;
+	return !in_trace_ram((pte & ~(PAGE_SIZE - 1)) | (va & (PAGE_SIZE - 1)), n);
+}
+
+static bool reaches_device(uint32_t va)
+{
+	uint32_t first = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+
+	if (first >= 4)
+		return page_reaches_device(va, 4);
+	return page_reaches_device(va, first) || page_reaches_device(va + first, 4 - first);
+}
+
+/* A ring-0 access as the processor makes it: through its TLB, so a
+ * translation the port forgot to flush is used, as on any i386. The tables
+ * are looked at before the access only to keep a trace off devices and the
+ * kernel's own memory (an access the tables send there is not made), and
+ * after a page fault: when they allow the access, the fault came from a
+ * stale, less permissive TLB entry, which the processor dropped when it
+ * faulted, and the access is retried once (what a kernel's #PF handler
+ * does with a spurious fault). A port that forgets a flush may thereby
+ * reach a frame the trace mapped earlier; that is the point. */
+static int access(vaddr_t va, bool write, uint32_t value, uint32_t *out)
+{
+	if (reaches_device(va))
+		return -1;
+	int rc = write ? probe_write32(va, value) : probe_read32(va, out);
+	if (rc && access_ok(va, write))
+		rc = write ? probe_write32(va, value) : probe_read32(va, out);
+	return rc;
+}
+
 /* machine.h: a ring-0 load through the active tables. */
 int machine_read32(vaddr_t va, uint32_t *out)
 {
-	if (!access_ok(va, false))
-		return -1;
-	return probe_read32(va, out);
+	return access(va, false, 0, out);
 }
 
 /* machine.h: a ring-0 store through the active tables. */
 int machine_write32(vaddr_t va, uint32_t value)
 {
-	if (!access_ok(va, true))
-		return -1;
-	return probe_write32(va, value);
+	return access(va, true, value, 0);
+}
+
+/* machine.h: the i386 backend does not track page writes; the checker
+ * checks everything after each operation. */
+int machine_take_changes(machine_word_fn fn, void *ctx)
+{
+	(void)fn;
+	(void)ctx;
+	return -1;
+}
+
+/* machine.h: the processor's TLB cannot be read; a stale translation shows
+ * in the results of the accesses that use it. */
+int machine_tlb_stale(vaddr_t *va, uint32_t *cached, uint32_t *now)
+{
+	(void)va;
+	(void)cached;
+	(void)now;
+	return -1;
 }
 
 /* machine.h: the boot page directory. */

@@ -338,13 +338,6 @@ kernel_error userspace_bookkeeping_remove_mapping(userspace_bookkeeping *bk, vad
 	return kerr_ok();
 }
 
-/* UserspaceBookkeeping::remove_mapping_split */
-kernel_error userspace_bookkeeping_remove_mapping_split(userspace_bookkeeping *bk, vaddr_t address, uint32_t length, mapping *out)
-{
-	(void)bk; (void)address; (void)length; (void)out;
-	panic("not implemented");
-}
-
 /* In-order successor of the node holding m. */
 const mapping *userspace_bookkeeping_next(const userspace_bookkeeping *bk, const mapping *m)
 {

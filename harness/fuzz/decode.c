@@ -4,25 +4,46 @@
 
 #include "decode.h"
 
-enum op {
-	OP_NEW, OP_SELECT, OP_DROP, OP_SWITCH, OP_SHM, OP_SHM_OF, OP_SHM_DROP,
-	OP_CREATE, OP_MAP_ALLOC, OP_MAP_MMIO, OP_MAP_PARTIAL, OP_GUARD, OP_UNMAP,
-	OP_QUERY, OP_EXPAND, OP_FIND, OP_RESIZE_HEAP, OP_MIRROR, OP_MIRROR_DROP,
-	OP_CHECK_RANGE, OP_FRAMES, OP_WALK, OP_FREE_FRAMES, OP_READ, OP_WRITE,
-	OP_MIRROR_READ, OP_MIRROR_WRITE, OP_COUNT
+/* The ops and their opcodes come from the op table (harness/ops.def): the
+ * rows that are operations (PROC none or sel), in table order, are opcodes
+ * 0, 1, ...; phys lines are the header's. */
+enum op_id {
+#define OP(id, name, form, args, proc, rules, results) OP_##id,
+#include "ops.def"
+#undef OP
+	OP_COUNT
 };
 
-/* byte % 64 -> op: the first OP_COUNT entries are the identity (the
- * encoder's choice), the rest weigh the common operations. */
-static const uint8_t OPCODE_TABLE[64] = {
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
-	21, 22, 23, 24, 25, 26,
-	OP_CREATE, OP_CREATE, OP_CREATE, OP_CREATE, OP_CREATE, OP_UNMAP, OP_UNMAP,
-	OP_UNMAP, OP_READ, OP_READ, OP_WRITE, OP_WRITE, OP_NEW, OP_SWITCH,
-	OP_SWITCH, OP_QUERY, OP_MAP_PARTIAL, OP_MAP_PARTIAL, OP_SHM, OP_MIRROR,
-	OP_MIRROR, OP_MIRROR_READ, OP_MIRROR_WRITE, OP_GUARD, OP_GUARD, OP_EXPAND,
-	OP_RESIZE_HEAP, OP_WALK, OP_FRAMES, OP_SELECT, OP_CHECK_RANGE,
-	OP_MAP_ALLOC, OP_MAP_MMIO, OP_SHM_OF, OP_FREE_FRAMES,
+#define IF_OPCODE_none(x) x,
+#define IF_OPCODE_sel(x) x,
+#define IF_OPCODE_pre(x)
+#define IS_SEL_none false
+#define IS_SEL_sel true
+#define IS_SEL_pre false
+
+/* opcode -> op */
+static const uint8_t OPCODES[] = {
+#define OP(id, name, form, args, proc, rules, results) IF_OPCODE_##proc(OP_##id)
+#include "ops.def"
+#undef OP
+};
+
+/* Whether the op needs a selected process. */
+static const bool NEEDS_PROCESS[OP_COUNT] = {
+#define OP(id, name, form, args, proc, rules, results) [OP_##id] = IS_SEL_##proc,
+#include "ops.def"
+#undef OP
+};
+
+/* byte % 64 past the opcodes: weighs the common operations (37 entries
+ * with the 27 opcodes of today's table). */
+static const uint8_t WEIGHTED[] = {
+	OP_create_regular_mapping, OP_create_regular_mapping, OP_create_regular_mapping,
+	OP_create_regular_mapping, OP_create_regular_mapping, OP_unmap, OP_unmap, OP_unmap, OP_read, OP_read,
+	OP_write, OP_write, OP_new, OP_switch_to, OP_switch_to, OP_query_memory, OP_map_partial_shared_mapping,
+	OP_map_partial_shared_mapping, OP_shm, OP_mirror_mapping, OP_mirror_mapping, OP_mirror_read,
+	OP_mirror_write, OP_guard, OP_guard, OP_expand_mapping, OP_resize_heap, OP_walk, OP_frames, OP_select,
+	OP_check_range, OP_map_alloc, OP_map_mmio, OP_shm_of, OP_free_frames, OP_new, OP_new,
 };
 
 static const char *const TYPES[22] = {
@@ -202,171 +223,282 @@ static void remember_region(decoder *d, uint32_t addr, uint32_t len)
 	d->pending_b = len;
 }
 
+/* ---- lines: a generic generator driven by the op's row, and strategies
+ * for the ops that feed the decoder's memory of recent regions ---------- */
+
+/* The ops' names, forms, arguments and rules, from the table. */
+static const struct {
+	const char *name, *form, *args, *rules;
+} ROWS[OP_COUNT] = {
+#define OP(id, name, form, args, proc, rules, results) [OP_##id] = { name, form, args, rules },
+#include "ops.def"
+#undef OP
+};
+
+/* Appends to the line being built; false when it does not fit. */
+typedef struct line {
+	char *buf;
+	size_t cap, n;
+} line;
+
+static bool put_len(line *l, int k)
+{
+	if (k < 0 || (size_t)k >= l->cap - l->n)
+		return false;
+	l->n += (size_t)k;
+	return true;
+}
+
+/* " WORD" (or "WORD" first) */
+static bool put_str(line *l, const char *s)
+{
+	return put_len(l, snprintf(l->buf + l->n, l->cap - l->n, l->n ? " %s" : "%s", s));
+}
+
+/* " VALUE" in `fmt` (" 0x%08x" or " %u") */
+static bool put_u32(line *l, const char *fmt, uint32_t v)
+{
+	return put_len(l, snprintf(l->buf + l->n, l->cap - l->n, fmt, v));
+}
+
+/* A 4-byte aligned address below KernelLand. */
+static uint32_t v_user_word(decoder *d)
+{
+	uint32_t a = v_addr(d) & ~3u;
+	if (a >= 0xc0000000u)
+		a = (a % 0xc0000000u) & ~3u;
+	return a;
+}
+
+/* Whether the space-separated list `list` holds `word`. */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* A NAME argument of kind `kind` ("proc", "shm+", "mirror-", ...): picks an
+ * index and applies what the kind does; -1 when none can be had. */
+static int name_arg(decoder *d, const char *kind, size_t n, uint8_t pick, bool selects)
+{
+	bool *live = d->proc_live;
+	int size = DEC_PROCS, ns = 0;
+	if (!strncmp(kind, "shm", 3)) {
+		live = d->shm_live;
+		size = DEC_SHMS;
+		ns = 1;
+	} else if (!strncmp(kind, "mirror", 6)) {
+		live = d->mirror_live;
+		size = DEC_MIRRORS;
+		ns = 2;
+	}
+	char use = kind[n - 1];
+	int i = use == '+' ? pick_free(live, size, pick) : pick_live(live, size, pick);
+	if (i < 0)
+		return -1;
+	if (use == '-') {
+		live[i] = false;
+		if (ns == 0 && d->selected == i)
+			d->selected = -1;
+	} else if (use == '+' && ns == 0) {
+		live[i] = true; /* a process binds or panics */
+	} else if (use == '+') {
+		d->pending_kind = ns; /* 1 shm, 2 mirror: bound when the result is ok */
+		d->pending_idx = i;
+	}
+	if (ns == 0 && selects)
+		d->selected = i;
+	return i;
+}
+
+/* The generic line of `op`: each argument drawn by its kind, in order (an
+ * optional trailing NAME is present when a flag byte read first is odd). */
+static size_t generic_line(decoder *d, int op, char *buf, size_t cap)
+{
+	static const char prefix[] = { 'P', 'S', 'M' };
+	const char *a = ROWS[op].args, *rules = ROWS[op].rules;
+	line l = { buf, cap, 0 };
+	uint32_t v[8] = { 0 };
+	int nv = 0, mirror = -1;
+	uint8_t flag = 0;
+	if (strchr(a, '['))
+		flag = u8(d);
+	if (!put_str(&l, ROWS[op].name) || (ROWS[op].form[0] && !put_str(&l, ROWS[op].form)))
+		return 0;
+	while (*a) {
+		while (*a == ' ')
+			a++;
+		const char *w = a;
+		while (*a && *a != ' ')
+			a++;
+		bool optional = *w == '[';
+		const char *kind = memchr(w, ':', (size_t)(a - w));
+		if (!kind)
+			return 0;
+		kind++;
+		size_t kn = (size_t)(a - kind) - (optional ? 1 : 0);
+		char k[16];
+		if (kn >= sizeof(k))
+			return 0;
+		memcpy(k, kind, kn);
+		k[kn] = '\0';
+		uint32_t x = 0;
+		if (!strcmp(k, "type")) {
+			if (!put_str(&l, TYPES[u8(d) % 22]))
+				return 0;
+			continue;
+		}
+		if (!strcmp(k, "rights")) {
+			if (!put_u32(&l, " %u", u8(d) % 16u))
+				return 0;
+			continue;
+		}
+		if (!strncmp(k, "proc", 4) || !strncmp(k, "shm", 3) || !strncmp(k, "mirror", 6)) {
+			if (optional && !(flag & 1))
+				continue;
+			int i = name_arg(d, k, kn, optional ? (uint8_t)(flag >> 1) : u8(d), has_word(rules, "selects"));
+			if (i < 0) {
+				if (optional)
+					continue; /* no free name: the op without it */
+				return 0;
+			}
+			if (k[0] == 'm')
+				mirror = i;
+			if (k[0] == 'm' && k[kn - 1] == '+' && nv > 0)
+				d->pending_a = v[nv - 1]; /* the mirror's len(): the mlen before it */
+			if (!put_len(&l, snprintf(l.buf + l.n, l.cap - l.n, " %c%d",
+			                          prefix[k[0] == 'p' ? 0 : k[0] == 's' ? 1 : 2], i)))
+				return 0;
+			continue;
+		}
+		if (!strcmp(k, "addr")) x = v_addr(d);
+		else if (!strcmp(k, "size") || !strcmp(k, "offset")) x = v_len(d);
+		else if (!strcmp(k, "paddr")) x = v_paddr(d);
+		else if (!strcmp(k, "mask")) x = v_mask(d);
+		else if (!strcmp(k, "value")) x = u32(d);
+		else if (!strcmp(k, "mlen")) x = v_mirror_len(d);
+		else if (!strcmp(k, "uword")) x = v_user_word(d);
+		else if (!strcmp(k, "page")) {
+			x = v_addr(d) & ~0xfffu;
+			if (has_word(rules, "below_kernel_land") && x >= 0xc0000000u)
+				x = (x % 0xc0000000u) & ~0xfffu;
+		} else if (!strcmp(k, "pages")) {
+			x = v_len(d) & ~0xfffu;
+			if (x == 0)
+				x = 0x1000;
+			if (has_word(rules, "below_kernel_land") && nv > 0 && x > 0xc0000000u - v[nv - 1])
+				x = 0xc0000000u - v[nv - 1];
+		} else if (!strcmp(k, "moff")) {
+			if (mirror < 0 || d->mirror_len[mirror] == 0)
+				return 0;
+			x = (v_len(d) % d->mirror_len[mirror]) & ~3u;
+		} else {
+			return 0; /* a kind this decoder does not know */
+		}
+		if (nv < 8)
+			v[nv++] = x;
+		if (!put_u32(&l, " 0x%08x", x))
+			return 0;
+	}
+	return l.n;
+}
+
+/* A strategy: a line for the op, or 0 when it cannot be made valid now. */
+typedef size_t gen_fn(decoder *d, char *buf, size_t cap);
+
+static size_t gen_create_regular_mapping(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a = v_addr(d), b = v_len(d);
+	const char *ty = TYPES[u8(d) % 22];
+	uint32_t rights = u8(d) % 16u;
+	remember_region(d, a, b);
+	return (size_t)snprintf(buf, cap, "create_regular_mapping 0x%08x 0x%08x %s %u", a, b, ty, rights);
+}
+
+static size_t gen_map_alloc(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a = v_len(d), b = v_addr(d);
+	const char *ty = TYPES[u8(d) % 22];
+	uint32_t rights = u8(d) % 16u;
+	remember_region(d, b, a);
+	return (size_t)snprintf(buf, cap, "map_phys_region_to alloc 0x%08x 0x%08x %s %u", a, b, ty, rights);
+}
+
+static size_t gen_map_mmio(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a = v_paddr(d), b = v_len(d), c = v_addr(d);
+	const char *ty = TYPES[u8(d) % 22];
+	uint32_t rights = u8(d) % 16u;
+	remember_region(d, c, b);
+	return (size_t)snprintf(buf, cap, "map_phys_region_to mmio 0x%08x 0x%08x 0x%08x %s %u", a, b, c, ty, rights);
+}
+
+static size_t gen_map_partial_shared_mapping(decoder *d, char *buf, size_t cap)
+{
+	int i = pick_live(d->shm_live, DEC_SHMS, u8(d));
+	if (i < 0)
+		return 0;
+	uint32_t a = v_addr(d), b = v_len(d), c = v_len(d);
+	const char *ty = TYPES[u8(d) % 22];
+	uint32_t rights = u8(d) % 16u;
+	remember_region(d, a, c);
+	return (size_t)snprintf(buf, cap, "map_partial_shared_mapping S%d 0x%08x 0x%08x 0x%08x %s %u", i, a, b, c, ty,
+	                        rights);
+}
+
+static size_t gen_guard(decoder *d, char *buf, size_t cap)
+{
+	uint32_t a = v_addr(d), b = v_len(d);
+	remember_region(d, a, b);
+	return (size_t)snprintf(buf, cap, "guard 0x%08x 0x%08x %s", a, b, TYPES[u8(d) % 22]);
+}
+
+/* A strategy byte first: usually a region made earlier (encode.py writes 0,
+ * the explicit ADDR and LEN). */
+static size_t gen_unmap(decoder *d, char *buf, size_t cap)
+{
+	uint8_t k = u8(d);
+	uint32_t a, b;
+	if (k % 4) {
+		a = recent_addr(d, k);
+		b = recent_len(d, k);
+	} else {
+		a = v_addr(d);
+		b = v_len(d);
+	}
+	return (size_t)snprintf(buf, cap, "unmap 0x%08x 0x%08x", a, b);
+}
+
+/* The ops with a strategy of their own (the mappings feed the recent
+ * regions unmap draws from); every other op, a new one included, gets the
+ * generic line of its row. */
+static gen_fn *const STRATEGY[OP_COUNT] = {
+	[OP_create_regular_mapping] = gen_create_regular_mapping,
+	[OP_map_alloc] = gen_map_alloc,
+	[OP_map_mmio] = gen_map_mmio,
+	[OP_map_partial_shared_mapping] = gen_map_partial_shared_mapping,
+	[OP_guard] = gen_guard,
+	[OP_unmap] = gen_unmap,
+};
+
 /* One operation line for `op`, or 0 when it cannot be made valid now. */
 static size_t op_line(decoder *d, int op, char *buf, size_t cap)
 {
-	int i;
-	uint32_t a, b, c, rights;
-	const char *ty;
-	bool need_proc = !(op == OP_NEW || op == OP_SELECT || op == OP_SHM || op == OP_SHM_DROP ||
-	                   op == OP_MIRROR_DROP || op == OP_READ || op == OP_WRITE || op == OP_MIRROR_READ ||
-	                   op == OP_MIRROR_WRITE || op == OP_FREE_FRAMES);
-	if (need_proc && d->selected < 0)
+	if (NEEDS_PROCESS[op] && d->selected < 0)
 		return 0;
-	switch (op) {
-	case OP_NEW:
-		if ((i = pick_free(d->proc_live, DEC_PROCS, u8(d))) < 0)
-			return 0;
-		d->proc_live[i] = true; /* `new` binds or panics */
-		d->selected = i;
-		return (size_t)snprintf(buf, cap, "new P%d", i);
-	case OP_SELECT:
-		if ((i = pick_live(d->proc_live, DEC_PROCS, u8(d))) < 0)
-			return 0;
-		d->selected = i;
-		return (size_t)snprintf(buf, cap, "select P%d", i);
-	case OP_DROP:
-		if ((i = pick_live(d->proc_live, DEC_PROCS, u8(d))) < 0)
-			return 0;
-		d->proc_live[i] = false;
-		if (d->selected == i)
-			d->selected = -1;
-		return (size_t)snprintf(buf, cap, "drop P%d", i);
-	case OP_SWITCH:
-		return (size_t)snprintf(buf, cap, "switch_to");
-	case OP_SHM:    /* shm NAME LEN */
-	case OP_SHM_OF: /* shm_of NAME ADDR */
-		if ((i = pick_free(d->shm_live, DEC_SHMS, u8(d))) < 0)
-			return 0;
-		a = op == OP_SHM ? v_len(d) : v_addr(d);
-		d->pending_kind = 1;
-		d->pending_idx = i;
-		return (size_t)snprintf(buf, cap, "%s S%d 0x%08x", op == OP_SHM ? "shm" : "shm_of", i, a);
-	case OP_SHM_DROP:
-		if ((i = pick_live(d->shm_live, DEC_SHMS, u8(d))) < 0)
-			return 0;
-		d->shm_live[i] = false;
-		return (size_t)snprintf(buf, cap, "shm_drop S%d", i);
-	case OP_CREATE:
-		a = v_addr(d);
-		b = v_len(d);
-		ty = TYPES[u8(d) % 22];
-		rights = u8(d) % 16u;
-		remember_region(d, a, b);
-		return (size_t)snprintf(buf, cap, "create_regular_mapping 0x%08x 0x%08x %s %u", a, b, ty, rights);
-	case OP_MAP_ALLOC:
-		a = v_len(d);
-		b = v_addr(d);
-		ty = TYPES[u8(d) % 22];
-		rights = u8(d) % 16u;
-		remember_region(d, b, a);
-		return (size_t)snprintf(buf, cap, "map_phys_region_to alloc 0x%08x 0x%08x %s %u", a, b, ty, rights);
-	case OP_MAP_MMIO:
-		a = v_paddr(d);
-		b = v_len(d);
-		c = v_addr(d);
-		ty = TYPES[u8(d) % 22];
-		rights = u8(d) % 16u;
-		remember_region(d, c, b);
-		return (size_t)snprintf(buf, cap, "map_phys_region_to mmio 0x%08x 0x%08x 0x%08x %s %u", a, b, c, ty,
-		                        rights);
-	case OP_MAP_PARTIAL: {
-		if ((i = pick_live(d->shm_live, DEC_SHMS, u8(d))) < 0)
-			return 0;
-		a = v_addr(d);
-		b = v_len(d);
-		c = v_len(d);
-		ty = TYPES[u8(d) % 22];
-		rights = u8(d) % 16u;
-		remember_region(d, a, c);
-		return (size_t)snprintf(buf, cap, "map_partial_shared_mapping S%d 0x%08x 0x%08x 0x%08x %s %u", i, a, b, c,
-		                        ty, rights);
-	}
-	case OP_GUARD:
-		a = v_addr(d);
-		b = v_len(d);
-		remember_region(d, a, b);
-		return (size_t)snprintf(buf, cap, "guard 0x%08x 0x%08x %s", a, b, TYPES[u8(d) % 22]);
-	case OP_UNMAP: {
-		uint8_t k = u8(d);
-		if (k % 4) { /* usually a region we made */
-			a = recent_addr(d, k);
-			b = recent_len(d, k);
-		} else {
-			a = v_addr(d);
-			b = v_len(d);
-		}
-		return (size_t)snprintf(buf, cap, "unmap 0x%08x 0x%08x", a, b);
-	}
-	case OP_QUERY:
-		return (size_t)snprintf(buf, cap, "query_memory 0x%08x", v_addr(d));
-	case OP_EXPAND:
-		a = v_addr(d);
-		return (size_t)snprintf(buf, cap, "expand_mapping 0x%08x 0x%08x", a, v_len(d));
-	case OP_FIND:
-		return (size_t)snprintf(buf, cap, "find_available_space 0x%08x", v_len(d));
-	case OP_RESIZE_HEAP:
-		return (size_t)snprintf(buf, cap, "resize_heap 0x%08x", v_len(d));
-	case OP_MIRROR: {
-		uint8_t named = u8(d);
-		a = v_addr(d);
-		b = v_mirror_len(d);
-		if (named & 1) {
-			if ((i = pick_free(d->mirror_live, DEC_MIRRORS, named >> 1)) >= 0) {
-				d->pending_kind = 2;
-				d->pending_idx = i;
-				d->pending_a = b;
-				return (size_t)snprintf(buf, cap, "mirror_mapping 0x%08x 0x%08x M%d", a, b, i);
-			}
-		}
-		return (size_t)snprintf(buf, cap, "mirror_mapping 0x%08x 0x%08x", a, b);
-	}
-	case OP_MIRROR_DROP:
-		if ((i = pick_live(d->mirror_live, DEC_MIRRORS, u8(d))) < 0)
-			return 0;
-		d->mirror_live[i] = false;
-		return (size_t)snprintf(buf, cap, "mirror_drop M%d", i);
-	case OP_CHECK_RANGE: {
-		uint32_t v[6];
-		v[0] = v_addr(d);
-		v[1] = v_len(d);
-		for (int k = 2; k < 6; k++)
-			v[k] = v_mask(d);
-		return (size_t)snprintf(buf, cap, "check_range 0x%08x 0x%08x 0x%08x 0x%08x 0x%08x 0x%08x",
-		                        v[0], v[1], v[2], v[3], v[4], v[5]);
-	}
-	case OP_FRAMES:
-		return (size_t)snprintf(buf, cap, "frames 0x%08x", v_addr(d));
-	case OP_WALK:
-		a = v_addr(d) & ~0xfffu;
-		b = v_len(d) & ~0xfffu;
-		if (a >= 0xc0000000u)
-			a = (a % 0xc0000000u) & ~0xfffu;
-		if (b == 0)
-			b = 0x1000;
-		if (b > 0xc0000000u - a)
-			b = 0xc0000000u - a;
-		return (size_t)snprintf(buf, cap, "walk 0x%08x 0x%08x", a, b);
-	case OP_FREE_FRAMES:
-		return (size_t)snprintf(buf, cap, "free_frames");
-	case OP_READ:
-	case OP_WRITE:
-		a = v_addr(d) & ~3u;
-		if (a >= 0xc0000000u)
-			a = (a % 0xc0000000u) & ~3u;
-		if (op == OP_READ)
-			return (size_t)snprintf(buf, cap, "read 0x%08x", a);
-		return (size_t)snprintf(buf, cap, "write 0x%08x 0x%08x", a, u32(d));
-	case OP_MIRROR_READ:
-	case OP_MIRROR_WRITE:
-		if ((i = pick_live(d->mirror_live, DEC_MIRRORS, u8(d))) < 0 || d->mirror_len[i] == 0)
-			return 0;
-		a = (v_len(d) % d->mirror_len[i]) & ~3u;
-		if (op == OP_MIRROR_READ)
-			return (size_t)snprintf(buf, cap, "mirror_read M%d 0x%08x", i, a);
-		return (size_t)snprintf(buf, cap, "mirror_write M%d 0x%08x 0x%08x", i, a, u32(d));
-	}
-	return 0;
+	return STRATEGY[op] ? STRATEGY[op](d, buf, cap) : generic_line(d, op, buf, cap);
+}
+
+/* The op of an opcode byte. */
+static int opcode_op(uint8_t byte)
+{
+	unsigned i = byte % 64u;
+	if (i < NELEM(OPCODES))
+		return OPCODES[i];
+	return WEIGHTED[(i - NELEM(OPCODES)) % NELEM(WEIGHTED)];
 }
 
 size_t decoder_next(decoder *d, char *buf, size_t cap)
@@ -384,7 +516,7 @@ size_t decoder_next(decoder *d, char *buf, size_t cap)
 	}
 	while (d->p < d->end) {
 		d->pending_kind = 0;
-		int op = OPCODE_TABLE[u8(d) % 64];
+		int op = opcode_op(u8(d));
 		size_t n = op_line(d, op, buf, cap);
 		if (n)
 			return n;

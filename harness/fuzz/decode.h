@@ -5,7 +5,9 @@
  *   byte 0       phys header: >= 0x80 means (byte & 0x0f) phys lines follow,
  *                each: kind (even free, odd reserve), selector (< 0xf0: a
  *                table entry; else start u32, end u32, little-endian)
- *   then ops     opcode byte (OPCODE_TABLE[byte % 64]), then its arguments;
+ *   then ops     opcode byte, then its arguments: byte % 64 below the
+ *                number of operation rows of harness/ops.def is that row
+ *                (table order), above it a weighted pick (decode.c);
  *                a number is a class byte then the class's payload; class 3
  *                is always a raw little-endian u32
  * Names are indices: processes P0..P7, shms S0..S7, mirrors M0..M15. The

@@ -1,23 +1,38 @@
 """encode.py -- a trace to the fuzz harness's binary encoding (decode.h).
 
-Every number is written with class 3 (a raw little-endian u32), so a valid
-trace decodes back to itself, up to the names (P0..P7, S0..S7, M0..M15,
-given in order of binding) and to bindings that fail at run time.
-"""
-import struct
+The opcodes and the arguments of each op come from the op table
+(harness/ops.def); the encoding of an argument follows from its kind:
 
-OPS = ["new", "select", "drop", "switch_to", "shm", "shm_of", "shm_drop",
-       "create_regular_mapping", "map_alloc", "map_mmio", "map_partial_shared_mapping",
-       "guard", "unmap", "query_memory", "expand_mapping", "find_available_space",
-       "resize_heap", "mirror_mapping", "mirror_drop", "check_range", "frames", "walk",
-       "free_frames", "read", "write", "mirror_read", "mirror_write"]
-OPCODE = {name: i for i, name in enumerate(OPS)}
-TYPES = ("Unmapped Io Normal CodeStatic CodeMutable Heap SharedMemory Alias ModuleCodeStatic "
-         "ModuleCodeMutable Ipc Stack ThreadLocal TransferMemoryIsolated TransferMemory "
-         "ProcessMemory Reserved NonSecureIpc NonDeviceIpc KernelStack CodeReadOnly "
-         "CodeWritable").split()
-RIGHTS = {"none": 0, "k_r": 1, "k_w": 2, "k_rw": 3, "k_rx": 5, "u_r": 9, "u_w": 10, "u_rw": 11, "u_rx": 13}
+  proc, shm, mirror (and their + and - forms)   one byte, the name's index
+  type                                          one byte, the variant's index
+  rights                                        one byte, the value
+  value                                         a little-endian u32
+  any other number                              class 3, then a little-endian u32
+  an optional trailing NAME                     a flag byte before the op's
+                                                other arguments: (index << 1) | 1,
+                                                or 0 when absent
+
+plus the decoder's strategy bytes that are not arguments (STRATEGY). Every
+number is written with class 3 (a raw little-endian u32), so a valid trace
+decodes back to itself, up to the names (P0..P7, S0..S7, M0..M15, given in
+order of binding) and to bindings that fail at run time.
+"""
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import optable  # noqa: E402
+
+OPS = optable.load()
+OPCODE = optable.opcodes(OPS)
+TYPES = optable.TYPES
+RIGHTS = optable.RIGHTS
 RAW = 3
+# Bytes the decoder reads before an op's arguments to choose its strategy:
+# unmap's 0 is "the explicit ADDR and LEN that follow" (not a recent region).
+STRATEGY = {"unmap": b"\x00"}
+SIZES = {"proc": 8, "shm": 8, "mirror": 16}
 
 
 def num(tok):
@@ -54,65 +69,67 @@ class Names:
         return self.live.pop(name, 0)
 
 
+def name_index(names, arg, tok):
+    """The index of a NAME argument, binding or releasing it per its kind."""
+    ns = names[arg.space]
+    if arg.kind.endswith("+"):
+        return ns.bind(tok)
+    if arg.kind.endswith("-"):
+        return ns.drop(tok)
+    return ns.use(tok)
+
+
+def encode_args(op, toks, names):
+    """The bytes of one op's arguments."""
+    head, body = bytearray(STRATEGY.get(op.id, b"")), bytearray()
+    for i, arg in enumerate(op.args):
+        if arg.optional:  # a flag byte ahead of everything else
+            flag = (name_index(names, arg, toks[i]) << 1) | 1 if i < len(toks) else 0
+            head = bytearray([flag]) + head
+        elif arg.is_name:
+            body.append(name_index(names, arg, toks[i]))
+        elif arg.kind == "type":
+            body.append(TYPES.index(toks[i]))
+        elif arg.kind == "rights":
+            body.append(rights(toks[i]))
+        elif arg.kind == "value":
+            body += struct.pack("<I", num(toks[i]))
+        else:
+            body += raw(num(toks[i]))
+    return bytes(head + body)
+
+
+def find(toks):
+    """The row of a line's tokens and the arguments after its form, or None."""
+    for op in OPS:
+        if op.name != toks[0]:
+            continue
+        if not op.form:
+            return op, toks[1:]
+        if len(toks) > 1 and toks[1] == op.form:
+            return op, toks[2:]
+    return None
+
+
 def encode(text):
     """The bytes of a trace's text."""
     phys, ops = [], bytearray()
-    procs, shms, mirrors = Names(8), Names(8), Names(16)
+    names = {ns: Names(n) for ns, n in SIZES.items()}
     for raw_line in text.split("\n"):
         toks = raw_line.split("#", 1)[0].split()
         if not toks:
             continue
-        op, a = toks[0], toks[1:]
+        found = find(toks)
+        if found is None:
+            continue
+        op, a = found
         try:
-            if op == "phys":
-                phys.append(bytes([0 if a[0] == "free" else 1, 0xFF]) + struct.pack("<II", num(a[1]), num(a[2])))
+            if op.proc == "pre":
+                phys.append(bytes([0 if op.form == "free" else 1, 0xFF]) + struct.pack("<II", num(a[0]), num(a[1])))
                 continue
-            if op == "map_phys_region_to":
-                op, a = ("map_alloc" if a[0] == "alloc" else "map_mmio"), a[1:]
-            if op not in OPCODE:
+            if not op.required <= len(a) <= len(op.args):
                 continue
-            b = bytearray([OPCODE[op]])
-            if op == "new":
-                b.append(procs.bind(a[0]))
-            elif op == "select":
-                b.append(procs.use(a[0]))
-            elif op == "drop":
-                b.append(procs.drop(a[0]))
-            elif op == "shm":
-                b += bytes([shms.bind(a[0])]) + raw(num(a[1]))
-            elif op == "shm_of":
-                b += bytes([shms.bind(a[0])]) + raw(num(a[1]))
-            elif op == "shm_drop":
-                b.append(shms.drop(a[0]))
-            elif op in ("create_regular_mapping", "map_alloc"):
-                b += raw(num(a[0])) + raw(num(a[1])) + bytes([TYPES.index(a[2]), rights(a[3])])
-            elif op == "map_mmio":
-                b += raw(num(a[0])) + raw(num(a[1])) + raw(num(a[2])) + bytes([TYPES.index(a[3]), rights(a[4])])
-            elif op == "map_partial_shared_mapping":
-                b += bytes([shms.use(a[0])]) + raw(num(a[1])) + raw(num(a[2])) + raw(num(a[3])) + \
-                    bytes([TYPES.index(a[4]), rights(a[5])])
-            elif op == "guard":
-                b += raw(num(a[0])) + raw(num(a[1])) + bytes([TYPES.index(a[2])])
-            elif op == "unmap":
-                b += bytes([0]) + raw(num(a[0])) + raw(num(a[1]))
-            elif op in ("query_memory", "frames", "find_available_space", "resize_heap", "read"):
-                b += raw(num(a[0]))
-            elif op in ("expand_mapping", "walk"):
-                b += raw(num(a[0])) + raw(num(a[1]))
-            elif op == "write":
-                b += raw(num(a[0])) + struct.pack("<I", num(a[1]))
-            elif op == "mirror_mapping":
-                named = (mirrors.bind(a[2]) << 1) | 1 if len(a) == 3 else 0
-                b += bytes([named]) + raw(num(a[0])) + raw(num(a[1]))
-            elif op == "mirror_drop":
-                b.append(mirrors.drop(a[0]))
-            elif op == "check_range":
-                for t in a:
-                    b += raw(num(t))
-            elif op == "mirror_read":
-                b += bytes([mirrors.use(a[0])]) + raw(num(a[1]))
-            elif op == "mirror_write":
-                b += bytes([mirrors.use(a[0])]) + raw(num(a[1])) + struct.pack("<I", num(a[2]))
+            b = bytes([OPCODE[op.id]]) + encode_args(op, a, names)
         except (IndexError, ValueError, KeyError):
             continue  # not a valid line: left out
         ops += b

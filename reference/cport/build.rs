@@ -45,8 +45,8 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     let kernel = root.join("c/kernel");
     let hosted = root.join("c/hosted");
-    let harness = root.join("harness");
     let include = root.join("c/include");
+    let public = include.join("sunrise_mm");
     let csrc = manifest.join("csrc");
 
     let mut sources: Vec<(String, PathBuf)> = Vec::new();
@@ -62,7 +62,6 @@ fn main() {
     for dir in [&kernel, &hosted, &include, &csrc] {
         println!("cargo:rerun-if-changed={}", dir.display());
     }
-    println!("cargo:rerun-if-changed={}", harness.join("machine.h").display());
     println!("cargo:rerun-if-env-changed=CFLAGS");
 
     let (cc, cc_args) = tool("CC", "cc");
@@ -89,11 +88,9 @@ fn main() {
             .arg(format!("-fmacro-prefix-map={}/=", root.display()))
             .arg(format!("-fmacro-prefix-map={}/=", manifest.display()))
             .arg("-I")
-            .arg(&kernel)
+            .arg(&public)
             .arg("-I")
             .arg(&hosted)
-            .arg("-I")
-            .arg(&harness)
             .arg("-I")
             .arg(&include)
             .arg("-I")

@@ -10,11 +10,13 @@
 //! * [`paging`]: page-table walks and KernelLand;
 //! * [`mapping`], [`bookkeeping`], [`process`]: the process-level operations;
 //! * [`parse`], [`model`]: trace lines and the trace state machine;
-//! * [`ffi`]: a small C interface to the model.
+//! * [`ffi`]: a small C interface to the model;
+//! * [`golden`]: the comparison of result streams with the goldens.
 
 pub mod alloc;
 pub mod bookkeeping;
 pub mod ffi;
+pub mod golden;
 pub mod machine;
 pub mod mapping;
 pub mod model;

@@ -68,6 +68,25 @@ impl Cmd {
     }
 }
 
+/// A token as error messages show it: its first 64 bytes (cut at a
+/// character boundary), then `...` when it is longer, so that a huge token
+/// never makes a huge message.
+pub struct Quoted<'a>(pub &'a str);
+
+impl std::fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const MAX: usize = 64;
+        if self.0.len() <= MAX {
+            return f.write_str(self.0);
+        }
+        let mut end = MAX;
+        while !self.0.is_char_boundary(end) {
+            end -= 1;
+        }
+        write!(f, "{}...", &self.0[..end])
+    }
+}
+
 /// Parses a number: decimal, or `0x` and hex digits of any case; 32 bits.
 pub fn number(tok: &str) -> Result<u32, String> {
     let (digits, radix) = match tok.strip_prefix("0x") {
@@ -75,7 +94,7 @@ pub fn number(tok: &str) -> Result<u32, String> {
         None => (tok, 10),
     };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return Err(format!("bad number '{}'", tok));
+        return Err(format!("bad number '{}'", Quoted(tok)));
     }
     let mut v: u32 = 0;
     for c in digits.chars() {
@@ -83,7 +102,7 @@ pub fn number(tok: &str) -> Result<u32, String> {
         v = v
             .checked_mul(radix)
             .and_then(|v| v.checked_add(d))
-            .ok_or_else(|| format!("number '{}' does not fit in 32 bits", tok))?;
+            .ok_or_else(|| format!("number '{}' does not fit in 32 bits", Quoted(tok)))?;
     }
     Ok(v)
 }
@@ -93,13 +112,13 @@ pub fn name(tok: &str) -> Result<Name, String> {
     if (1..=16).contains(&tok.len()) && tok.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         Ok(tok.to_string())
     } else {
-        Err(format!("bad name '{}'", tok))
+        Err(format!("bad name '{}'", Quoted(tok)))
     }
 }
 
 /// Parses a TYPE.
 pub fn mem_type(tok: &str) -> Result<MemoryType, String> {
-    MemoryType::from_name(tok).ok_or_else(|| format!("unknown memory type '{}'", tok))
+    MemoryType::from_name(tok).ok_or_else(|| format!("unknown memory type '{}'", Quoted(tok)))
 }
 
 /// Parses RIGHTS: a shorthand or a number 0..=15.
@@ -109,8 +128,8 @@ pub fn rights(tok: &str) -> Result<u32, String> {
     }
     match number(tok) {
         Ok(v) if v <= 15 => Ok(v),
-        Ok(_) => Err(format!("rights '{}' out of range 0..15", tok)),
-        Err(_) => Err(format!("bad rights '{}'", tok)),
+        Ok(_) => Err(format!("rights '{}' out of range 0..15", Quoted(tok))),
+        Err(_) => Err(format!("bad rights '{}'", Quoted(tok))),
     }
 }
 
@@ -148,7 +167,7 @@ pub fn parse_line(raw: &[u8]) -> Result<Option<Cmd>, String> {
             let free = match args[0] {
                 "free" => true,
                 "reserve" => false,
-                other => return Err(format!("phys takes 'free' or 'reserve', not '{}'", other)),
+                other => return Err(format!("phys takes 'free' or 'reserve', not '{}'", Quoted(other))),
             };
             let (start, end) = (number(args[1])?, number(args[2])?);
             if start % PAGE != 0 || end % PAGE != 0 {
@@ -305,7 +324,7 @@ pub fn parse_line(raw: &[u8]) -> Result<Option<Cmd>, String> {
             check_mirror_offset(off)?;
             Cmd::MirrorWrite(n, off, v)
         }
-        _ => return Err(format!("unknown op '{}'", op)),
+        _ => return Err(format!("unknown op '{}'", Quoted(op))),
     };
     Ok(Some(cmd))
 }

@@ -15,21 +15,7 @@ fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/upstream")
 }
 
-/// Lines with every `panic ...` cut to `panic`.
-fn normalise(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for line in bytes.split_inclusive(|&b| b == b'\n') {
-        if line.starts_with(b"panic") {
-            out.extend_from_slice(b"panic");
-            if line.ends_with(b"\n") {
-                out.push(b'\n');
-            }
-        } else {
-            out.extend_from_slice(line);
-        }
-    }
-    out
-}
+use srref::golden::{compare, normalise};
 
 fn run(path: &Path) -> Output {
     Command::new(srref()).arg("run").arg(path).output().expect("srref runs")
@@ -48,8 +34,10 @@ fn upstream_goldens() {
     for trace in &traces {
         let want = fs::read(trace.with_extension("out")).expect("golden output");
         let got = run(trace);
-        if !got.status.success() || normalise(&got.stdout) != normalise(&want) {
-            failed.push(trace.display().to_string());
+        if !got.status.success() {
+            failed.push(format!("{}: exit {}", trace.display(), got.status));
+        } else if let Some(d) = compare(&want, &got.stdout) {
+            failed.push(format!("{}:{}: golden `{}`, got `{}`", trace.display(), d.line, d.want, d.got));
         }
     }
     assert!(failed.is_empty(), "{} of {} goldens differ: {:?}", failed.len(), traces.len(), failed);

@@ -13,13 +13,105 @@
  *   userspace_bookkeeping_check_vacant          ::check_vacant
  *   userspace_bookkeeping_add_mapping           ::add_mapping
  *   userspace_bookkeeping_remove_mapping        ::remove_mapping
- *   userspace_bookkeeping_remove_mapping_split  ::remove_mapping_split (unimplemented!: panics)
+ *   (::remove_mapping_split is unimplemented! upstream and unused: no counterpart)
  *   userspace_bookkeeping_find_available_space  ::find_available_space
  *   userspace_bookkeeping_first / _next         BTreeMap::values() (in-order walk)
  */
-#ifndef SUNRISE_MM_BOOKKEEPING_H
-#define SUNRISE_MM_BOOKKEEPING_H
+/* The BTreeMap<VirtualAddress, Mapping> is an AVL tree keyed by mapping
+ * address: O(log n) lookup, insertion and removal; each node also keeps
+ * the largest hole of its subtree, for find_available_space. The
+ * bookkeeping owns its mappings (and through them their frames). */
+#ifndef SR_BOOKKEEPING_H
+#define SR_BOOKKEEPING_H
 
-#include "../../kernel/bookkeeping.h"
+#include "mapping.h"
+
+typedef struct bk_node {
+	struct bk_node *left, *right;
+	struct bk_node *prev, *next; /* in address order */
+	int height;
+	uint32_t gap;     /* address - end of the previous mapping (UserLand start for the first) */
+	uint32_t max_gap; /* largest gap in this subtree */
+	mapping m;
+} bk_node;
+
+typedef struct userspace_bookkeeping {
+	bk_node *root;
+	bk_node *first; /* lowest address */
+	bk_node *last;  /* highest address */
+	uint32_t count;
+} userspace_bookkeeping;
+
+/* QueryMemory: either an Available mapping made up for a hole, or a
+ * reference to a stored mapping. */
+typedef struct query_memory {
+	bool used;
+	const mapping *used_mapping; /* QueryMemory::Used */
+	mapping available;           /* QueryMemory::Available */
+} query_memory;
+
+/* QueryMemory::mapping: the stored mapping (borrowed from the bookkeeping)
+ * or the made-up Unmapped one (inside *q). Valid while both live. */
+static inline const mapping *query_memory_mapping(const query_memory *q)
+{
+	return q->used ? q->used_mapping : &q->available;
+}
+
+/* UserspaceBookkeeping::new. Initialises *bk with two Reserved frameless
+ * mappings over KernelLand and RecursiveTablesLand. Ownership: *bk must go
+ * to userspace_bookkeeping_drop. Panics: when the kernel heap is
+ * exhausted. */
+void userspace_bookkeeping_new(userspace_bookkeeping *bk);
+/* Drop for UserspaceBookkeeping: drops every mapping, in ascending address
+ * order, with its frames; the page tables are not touched. *bk is empty
+ * afterwards. */
+void userspace_bookkeeping_drop(userspace_bookkeeping *bk);
+/* UserspaceBookkeeping::mapping_at_or_following: the mapping starting at or
+ * after `address` with the lowest address; NULL when none. Borrowed. */
+const mapping *userspace_bookkeeping_mapping_at_or_following(const userspace_bookkeeping *bk, vaddr_t address);
+/* UserspaceBookkeeping::mapping_at_or_preceding: the mapping starting at or
+ * before `address` with the highest address; NULL when none. Borrowed. */
+const mapping *userspace_bookkeeping_mapping_at_or_preceding(const userspace_bookkeeping *bk, vaddr_t address);
+/* UserspaceBookkeeping::mapping_at: Used(the mapping containing `address`)
+ * or Available(an Unmapped frameless mapping over the whole hole around
+ * it). Never fails. Panics: only on an internal inconsistency (upstream's
+ * "Failed creating an available mapping" expect). */
+query_memory userspace_bookkeeping_mapping_at(const userspace_bookkeeping *bk, vaddr_t address);
+/* UserspaceBookkeeping::occupied_mapping_at: the mapping containing
+ * `address` in *out (borrowed). Errors: InvalidAddress { address } when
+ * `address` falls in a hole. */
+kernel_error userspace_bookkeeping_occupied_mapping_at(const userspace_bookkeeping *bk, vaddr_t address, const mapping **out);
+/* UserspaceBookkeeping::is_vacant: *out is true when no mapping *starts*
+ * in [address, address + length - 1] (a mapping starting before and
+ * reaching into the range is not seen, as upstream). Errors: InvalidSize
+ * { 0 } for a zero length; InvalidAddress { address } when the range's end
+ * overflows. */
+kernel_error userspace_bookkeeping_is_vacant(const userspace_bookkeeping *bk, vaddr_t address, uint32_t length, bool *out);
+/* UserspaceBookkeeping::check_vacant: is_vacant as an error. Errors: those
+ * of is_vacant, and InvalidAddress { address } when not vacant. */
+kernel_error userspace_bookkeeping_check_vacant(const userspace_bookkeeping *bk, vaddr_t address, uint32_t length);
+/* UserspaceBookkeeping::add_mapping: stores `m`. Ownership: `m` is
+ * consumed on every path (dropped, with its frames, on error). Errors:
+ * those of check_vacant over m's range. Panics: when the kernel heap is
+ * exhausted. */
+kernel_error userspace_bookkeeping_add_mapping(userspace_bookkeeping *bk, mapping m);
+/* UserspaceBookkeeping::remove_mapping: takes out the mapping starting at
+ * `address`, which must be exactly `length` long. Ownership: on success the
+ * mapping moves to *out (the caller drops it). Errors: InvalidAddress
+ * { address } when no mapping starts there; InvalidSize { length } when its
+ * length differs. */
+kernel_error userspace_bookkeeping_remove_mapping(userspace_bookkeeping *bk, vaddr_t address, uint32_t length, mapping *out);
+/* UserspaceBookkeeping::find_available_space: the start of the first hole
+ * (in address order, from UserLand's start) at least `length` long, in
+ * *out; the same answer as upstream's linear walk, in O(log n). Errors:
+ * InvalidSize { 0 } for a zero length; VirtualMemoryExhaustion when no hole
+ * is long enough. */
+kernel_error userspace_bookkeeping_find_available_space(const userspace_bookkeeping *bk, uint32_t length, vaddr_t *out);
+
+/* BTreeMap::values(): the mapping with the lowest address, then the one
+ * after `m` (a mapping of this bookkeeping); NULL past the last. Borrowed:
+ * valid until the bookkeeping changes. For observers and checkers. */
+const mapping *userspace_bookkeeping_first(const userspace_bookkeeping *bk);
+const mapping *userspace_bookkeeping_next(const userspace_bookkeeping *bk, const mapping *m);
 
 #endif

@@ -1,10 +1,10 @@
 /* sunrise_mm/machine.h -- the entry points a host needs beside the port.
  *
- * Not an upstream module. These are implemented by the backend (the hosted
- * simulation c/hosted/sim.c, or the i386 kernel c/i386/), not by the port;
- * the declarations are the backend's own (harness/machine.h), repeated here
- * so that this directory is the only include path a host needs. A build
- * that includes both checks that they agree.
+ * Not an upstream module. The port itself needs only arch.h; these are the
+ * rest of what a backend (the hosted simulation c/hosted/sim.c, or the
+ * bare-metal i386 kernel c/i386/) implements for a host that drives the
+ * port: the trace runner (harness/runner.c), the invariant checker, the
+ * Rust wrapper crate. This is the only declaration of them.
  *
  * Bring-up, in upstream's order:
  *
@@ -19,9 +19,8 @@
  * Panics: the port calls arch_panic(), which never returns. The hosted
  * backend implements it as a longjmp to machine_panic_jmp with the message
  * in machine_panic_msg: a host must arm machine_panic_jmp with
- * MACHINE_SETJMP in a C frame around every call into the port (see
- * harness/machine.h) and must never let that jump cross frames of another
- * language. After a panic the port's state is that of a dead kernel: only
+ * MACHINE_SETJMP in a C frame around every call into the port (below) and
+ * must never let that jump cross frames of another language. After a panic the port's state is that of a dead kernel: only
  * machine_reset() brings it back. */
 #ifndef SUNRISE_MM_MACHINE_H
 #define SUNRISE_MM_MACHINE_H
@@ -29,7 +28,13 @@
 #include <stdint.h>
 #include "arch.h"
 
-/* The machine's state before a trace (harness/machine.h machine_reset):
+/* Trace RAM, as TRACE_FORMAT.md defines it: the only physical memory a
+ * trace may free, and the only memory machine_read32/write32 reach. */
+#define TRACE_RAM_LOW_END   0x0009f000u
+#define TRACE_RAM_HIGH_BASE 0x00100000u
+#define TRACE_RAM_HIGH_END  0x01000000u
+
+/* The machine's state before a trace:
  * trace RAM holds its own addresses, the boot page directory is active with
  * an empty UserLand and every KernelLand table present, and every kernel
  * heap block is released (every pointer the port handed out is dangling). */
@@ -44,7 +49,43 @@ int machine_write32(vaddr_t va, uint32_t value);
 /* The physical address of the boot page directory. */
 paddr_t machine_boot_directory(void);
 
-/* A 32-bit load from physical address `pa`, bypassing the page tables. */
+/* A 32-bit load from physical address `pa` (4-byte aligned), bypassing
+ * the page tables (for the invariant checker). Memory that is not RAM reads
+ * 0. */
 uint32_t machine_phys_read32(paddr_t pa);
+
+/* ---- for the invariant checker (harness/check.c) ---- */
+
+/* Reports, through fn, every 32-bit word of physical memory whose value
+ * changed since the previous call (or the reset), among the pages the
+ * kernel reached through arch_kptr (page tables, directories) and those a
+ * trace access wrote; then starts over. Returns how many pages were
+ * reached (0: no page table can have changed), or -1 when the machine
+ * cannot tell (the checker then checks everything). fn may be NULL. */
+typedef void (*machine_word_fn)(void *ctx, paddr_t pa, uint32_t old_value, uint32_t new_value);
+int machine_take_changes(machine_word_fn fn, void *ctx);
+
+/* The TLB against the active page tables: 1 with the first cached
+ * translation that disagrees (*va its page, *cached and *now the frame |
+ * 1 (valid) | 2 (writable) cached and walked now, 0 for not present), 0
+ * when every cached translation agrees, -1 when the TLB cannot be read. */
+int machine_tlb_stale(vaddr_t *va, uint32_t *cached, uint32_t *now);
+
+/* Panic recovery: the host arms machine_panic_jmp with MACHINE_SETJMP
+ * before each call into the port; arch_panic() stores its message in
+ * machine_panic_msg and jumps back there with MACHINE_LONGJMP. Hosted
+ * (SR_HOSTED): setjmp/longjmp; bare metal: the compiler's builtins. */
+#ifdef SR_HOSTED
+#include <setjmp.h>
+typedef jmp_buf machine_jmp_buf;
+#define MACHINE_SETJMP(b) setjmp(b)
+#define MACHINE_LONGJMP(b) longjmp((b), 1)
+#else
+typedef void *machine_jmp_buf[5];
+#define MACHINE_SETJMP(b) __builtin_setjmp(b)
+#define MACHINE_LONGJMP(b) __builtin_longjmp((b), 1)
+#endif
+extern machine_jmp_buf machine_panic_jmp;
+extern const char *machine_panic_msg;
 
 #endif

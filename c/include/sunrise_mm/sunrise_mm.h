@@ -14,6 +14,7 @@
 #include "checks.h"
 #include "lands.h"
 #include "physical_mem_region.h"
+#include "paging.h"
 #include "frame_allocator.h"
 #include "mapping.h"
 #include "bookkeeping.h"

@@ -1,14 +1,12 @@
 /* srp.c -- the panic-armed shim between the Rust crate `sunrise_mm_c` and the
  * C port (see srp.h).
  *
- * It is written against the public headers (c/include/sunrise_mm/) and also
- * includes the harness's machine.h, so any drift between the public
- * declarations and the backend's fails this build. */
+ * It is written against the public headers (c/include/sunrise_mm/), the
+ * one set of declarations of the port and of the machine interface. */
 #include <stdlib.h>
 
 #include <sunrise_mm/sunrise_mm.h>
 #include <sunrise_mm/machine.h>
-#include "machine.h" /* harness/machine.h: must agree with sunrise_mm/machine.h */
 
 #include "srp.h"
 

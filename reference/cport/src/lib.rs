@@ -62,7 +62,7 @@ pub use types::{
 };
 
 /// The version of the C ABI this crate wraps (`sunrise_mm/version.h`).
-pub const C_ABI_VERSION: (u32, u32, u32) = (1, 0, 0);
+pub const C_ABI_VERSION: (u32, u32, u32) = (2, 0, 0);
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use common::{normalise, run_trace, CPort, Model, Runner};
+use common::{run_trace, CPort, Model, Runner};
+use srref::golden::compare;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/upstream")
@@ -26,23 +27,6 @@ fn traces() -> Vec<PathBuf> {
     traces
 }
 
-/// First differing line of two normalised streams, for the report.
-fn first_diff(want: &[u8], got: &[u8]) -> String {
-    let (w, g): (Vec<&[u8]>, Vec<&[u8]>) = (want.split(|&b| b == b'\n').collect(), got.split(|&b| b == b'\n').collect());
-    for i in 0..w.len().max(g.len()) {
-        let (a, b) = (w.get(i).copied().unwrap_or(b"<end>"), g.get(i).copied().unwrap_or(b"<end>"));
-        if a != b {
-            return format!(
-                "result line {}: golden `{}`, got `{}`",
-                i + 1,
-                String::from_utf8_lossy(a),
-                String::from_utf8_lossy(b)
-            );
-        }
-    }
-    "identical".into()
-}
-
 /// Replays the corpus on a backend; returns (passed, failures).
 fn replay<B: common::Backend>(make: impl Fn() -> B) -> (usize, Vec<String>) {
     let mut failed = Vec::new();
@@ -53,8 +37,10 @@ fn replay<B: common::Backend>(make: impl Fn() -> B) -> (usize, Vec<String>) {
         let name = trace.file_name().unwrap().to_string_lossy().into_owned();
         let mut runner = Runner::new(make());
         match run_trace(&mut runner, &text) {
-            Ok(got) if normalise(&got) == normalise(&want) => passed += 1,
-            Ok(got) => failed.push(format!("{}: {}", name, first_diff(&normalise(&want), &normalise(&got)))),
+            Ok(got) => match compare(&want, &got) {
+                None => passed += 1,
+                Some(d) => failed.push(format!("{}: result line {}: golden `{}`, got `{}`", name, d.line, d.want, d.got)),
+            },
             Err((line, why)) => failed.push(format!("{}:{}: malformed: {}", name, line, why)),
         }
     }

@@ -1,5 +1,5 @@
 /* entry.c -- I386Entry (upstream kernel/src/paging/arch/i386/entry.rs). */
-#include "entry.h"
+#include "arch/i386/entry.h"
 
 /* From<MappingAccessRights> for I386EntryFlags: no R/W/X makes a guard. */
 i386_entry_flags i386_entry_flags_from_rights(mapping_access_rights rights)

@@ -1,9 +1,9 @@
 /* table.c -- i386 page table hierarchies
  * (upstream kernel/src/paging/arch/i386/table.rs). */
-#include "table.h"
-#include "../../frame_allocator.h"
-#include "../../kernel_memory.h"
-#include "../../lands.h"
+#include "arch/i386/table.h"
+#include "frame_allocator.h"
+#include "kernel_memory.h"
+#include "lands.h"
 
 /* Result::unwrap on a KernelError. */
 #define UNWRAP(expr) EXPECT(expr, "called `Result::unwrap()` on an `Err` value")

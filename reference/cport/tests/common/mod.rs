@@ -483,22 +483,6 @@ pub fn run_trace<B: Backend>(runner: &mut Runner<B>, text: &[u8]) -> Result<Vec<
     Ok(out)
 }
 
-/// A stream with every `panic ...` line cut to `panic`.
-pub fn normalise(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for line in bytes.split_inclusive(|&b| b == b'\n') {
-        if line.starts_with(b"panic") {
-            out.extend_from_slice(b"panic");
-            if line.ends_with(b"\n") {
-                out.push(b'\n');
-            }
-        } else {
-            out.extend_from_slice(line);
-        }
-    }
-    out
-}
-
 // ---- the C port, through this crate ------------------------------------------
 
 fn c_type(name: &str) -> MemoryType {
