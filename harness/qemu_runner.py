@@ -17,9 +17,11 @@ or to a panic), 1 usage or internal error, 2 malformed (FILE:LINE: reason),
 3 broken invariant under --check, 4 unreadable input (FILE: cannot read:
 reason), 5 the guest crashed or hung (the reason on stderr).
 
-Python code calls run_traces(kernel, traces, timeout, check), which returns
-{trace: (status, out, err)} with the raw streams, or iterates replay(...).
-Comparing streams with goldens is not this module's business.
+Python code calls run_traces(kernel, traces, timeout, check, jobs), which
+returns {trace: (status, out, err)} with the raw streams (jobs > 1 splits
+the traces over that many QEMUs), or iterates replay(...), which yields
+each trace's result in order as soon as it is known. Comparing streams with
+goldens is not this module's business.
 
 How it works. QEMU boots the kernel (c/i386) once for the whole run; guest
 RAM is a memfd that this process maps too (memory-backend-file, share=on),
@@ -27,10 +29,17 @@ and the kernel finds a control page and two rings there (layout and record
 formats: c/i386/srio.h). Traces are streamed into the input ring in bounded
 chunks of whole lines; results come back through the output ring in bulk.
 The guest rings a doorbell (one byte on isa-debugcon) when a trace ends or
-when it waits for input. A trace that crashes the guest costs one reboot
-inside the same QEMU (the kernel reports it after the reset); a trace that
-makes no progress for `timeout` seconds is reported with status 5 and QEMU
-is started again for the traces after it. Nothing is written to disk.
+when it waits for input. Input is read at most READ_AHEAD bytes ahead of
+the guest; a line longer than LINE_LIMIT is malformed ("line longer than N
+bytes"); a line that is not over yet is cut after its first byte that no
+valid line holds (a control character, a byte never in UTF-8), as the
+hosted runner does, so an endless input stops there. A trace that crashes
+the guest costs one reboot inside the same QEMU (the kernel reports it
+after the reset); a trace that makes no progress for `timeout` seconds is
+reported with status 5 and QEMU is started again for the traces after it.
+Nothing is written to disk. QEMU runs in its own session (a terminal's
+Ctrl-C reaches only this process, which stops it) and dies with this
+process whatever kills it (PR_SET_PDEATHSIG).
 
 Standard library only; needs qemu-system-i386 (Debian: qemu-system-x86).
 """
