@@ -123,3 +123,14 @@ if(AFL_FUZZ AND CARGO AND NOT SR_SANITIZE)
            COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} fuzz --time 60 --jobs 1 --out ${CMAKE_BINARY_DIR}/fuzz-smoke)
   set_tests_properties(fuzz.smoke PROPERTIES LABELS fuzz TIMEOUT ${SR_HANG} COST 900)
 endif()
+
+# The QEMU runner: crash, double fault, triple fault and hang reporting (stub
+# kernel), the exit-status contract on bad inputs, bounded reading, Ctrl-C,
+# and the upstream corpus with every reset checked (label qemu). SKIPPED
+# without qemu-system-i386.
+if(TARGET sr-kernel AND TARGET sr-stub-kernel)
+  add_test(NAME qemu.runner
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/harness/tests/test_qemu_runner.py)
+  set_tests_properties(qemu.runner PROPERTIES LABELS qemu SKIP_RETURN_CODE 77 TIMEOUT ${SR_HANG}
+    ENVIRONMENT "SR_KERNEL=$<TARGET_FILE:sr-kernel>;SR_STUB_KERNEL=$<TARGET_FILE:sr-stub-kernel>")
+endif()
