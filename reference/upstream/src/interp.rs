@@ -174,8 +174,25 @@ fn feed(raw: &[u8]) -> Result<Option<String>, String> {
         if s.areas.is_empty() {
             s.areas.push(multiboot2::MemoryArea::new(u64::from(DEFAULT_FREE.0), u64::from(DEFAULT_FREE.1), 1));
         }
-        let boot = multiboot2::BootInformation::new(s.areas.clone());
+        // The boot page directory and KernelLand tables sit in RAM the memory map
+        // declares available (last, so no `phys` line overrides it), as on a real
+        // boot: upstream's init then reserves them as mapped in KernelLand and
+        // RecursiveTablesLand (it panics on a frame that is not free).
+        let mut areas = s.areas.clone();
+        areas.push(multiboot2::MemoryArea::new(
+            u64::from(crate::machine::BOOT_DIRECTORY),
+            u64::from(crate::machine::KERNEL_TABLES) + 255 * 0x1000,
+            1,
+        ));
+        let boot = multiboot2::BootInformation::new(areas);
         crate::frame_allocator::init(&boot);
+        // init also reserves frame 0 ("for null pointers when paging is off"); the
+        // trace format makes the allocator's state exactly what the phys lines say
+        // (the goldens free frame 0), so the lines are applied once more, in order,
+        // through the allocator's own API.
+        for a in s.areas.clone() {
+            apply_phys_line(a.start_address() as usize, a.end_address() as usize, a.memory_type() == 1);
+        }
     }
     Ok(Some(match run(s, cmd) {
         Ok(line) => line,
@@ -454,6 +471,25 @@ fn directory_of(p: &ProcessMemory) -> PhysicalAddress {
     PhysicalAddress(usize::from_str_radix(&hex, 16).expect("directory address in hex"))
 }
 
+/// `phys free|reserve START END` on an initialised allocator: frees each
+/// allocated frame (dropping a reconstructed region) or reserves each free
+/// one (`mark_frame_bootstrap_allocated`).
+fn apply_phys_line(start: usize, end: usize, free: bool) {
+    fn allocated<A: FrameAllocatorTrait>(addr: usize) -> bool {
+        A::check_is_allocated(PhysicalAddress(addr), PAGE_SIZE)
+    }
+    let mut f = start;
+    while f < end {
+        let is_allocated = allocated::<FrameAllocator>(f);
+        if free && is_allocated {
+            drop(unsafe { PhysicalMemRegion::reconstruct(PhysicalAddress(f), PAGE_SIZE) });
+        } else if !free && !is_allocated {
+            crate::frame_allocator::mark_frame_bootstrap_allocated(PhysicalAddress(f));
+        }
+        f += PAGE_SIZE;
+    }
+}
+
 /// Counts free frames through the allocator's own `check_is_allocated`
 /// (a method of its sealed supertrait, reachable through the public
 /// trait bound), splitting ranges that are not wholly allocated.
@@ -471,9 +507,10 @@ fn free_frames() -> usize {
         let half = frames / 2;
         count(start, half) + count(start + half * PAGE_SIZE, frames - half)
     }
-    // the last frame separately: its range end would overflow usize
-    let total = (1usize << 20) - 1;
-    count(0, total) + count(total * PAGE_SIZE, 1)
+    // check_is_allocated cannot name the last frame (its range end overflows);
+    // no trace can free it (phys free stays in trace RAM, mmio regions are
+    // never freed): it counts as allocated.
+    count(0, (1usize << 20) - 1)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -223,7 +223,7 @@ pub fn sync() {
     for (i, w) in want_rtl.iter_mut().enumerate() {
         let pde = mach.read_word(dir + 4 * i as u32);
         if pde & PRESENT != 0 {
-            *w = pde & FRAME_MASK;
+            *w = pde >> 12;
         }
     }
     let mut changes: Vec<(usize, u32)> = Vec::new();
@@ -248,8 +248,8 @@ pub fn sync() {
             }
         } else {
             for j in idx..end.min(limit) {
-                let pte = mach.read_word(table + 4 * (j % 1024) as u32);
-                let w = if pte & PRESENT != 0 { pte & FRAME_MASK } else { NONE };
+                let pte = mach.read_word((table << 12) + 4 * (j % 1024) as u32);
+                let w = if pte & PRESENT != 0 { pte >> 12 } else { NONE };
                 if w != NONE {
                     new_hi = j + 1;
                 }
@@ -297,14 +297,14 @@ fn walk(va: u32) -> (u32, Option<u32>) {
     (pde, Some(pte))
 }
 
-/// Physical address of a ring-0 data access with CR0.WP set, or None when
-/// it page-faults or lands outside trace RAM.
+/// Physical address of one byte of a ring-0 data access with CR0.WP set,
+/// or None when it page-faults or lands outside trace RAM.
 fn data_translate(va: u32, write: bool) -> Option<u32> {
     let need = PRESENT | if write { WRITABLE } else { 0 };
     match walk(va) {
         (pde, Some(pte)) if pde & need == need && pte & need == need => {
             let pa = (pte & FRAME_MASK) | (va & 0xfff);
-            if in_trace_ram(pa) && in_trace_ram(pa + 3) {
+            if in_trace_ram(pa) {
                 Some(pa)
             } else {
                 None
@@ -314,16 +314,40 @@ fn data_translate(va: u32, write: bool) -> Option<u32> {
     }
 }
 
-/// A 32-bit load at `va` (4-byte aligned) through the active page tables.
-pub fn data_read(va: u32) -> Option<u32> {
-    data_translate(va, false).map(|pa| m().read_word(pa))
+/// Physical address of each byte of a 4-byte access at `va` (a mirror
+/// access may be unaligned), or None if any byte would fault: the access
+/// is then not performed at all.
+fn data_bytes(va: u32, write: bool) -> Option<[u32; 4]> {
+    let mut pa = [0u32; 4];
+    for (i, p) in pa.iter_mut().enumerate() {
+        *p = data_translate(va.wrapping_add(i as u32), write)?;
+    }
+    Some(pa)
 }
 
-/// A 32-bit store at `va` (4-byte aligned); false if it faulted.
+fn read_byte(pa: u32) -> u8 {
+    (m().read_word(pa) >> (8 * (pa & 3))) as u8
+}
+
+fn write_byte(pa: u32, v: u8) {
+    let shift = 8 * (pa & 3);
+    let w = m().read_word(pa) & !(0xff << shift);
+    m().write_word(pa, w | (u32::from(v) << shift));
+}
+
+/// A 32-bit little-endian load at `va` through the active page tables.
+pub fn data_read(va: u32) -> Option<u32> {
+    let pa = data_bytes(va, false)?;
+    Some(pa.iter().rev().fold(0u32, |acc, &p| acc << 8 | u32::from(read_byte(p))))
+}
+
+/// A 32-bit store at `va`; false if it faulted.
 pub fn data_write(va: u32, value: u32) -> bool {
-    match data_translate(va, true) {
+    match data_bytes(va, true) {
         Some(pa) => {
-            m().write_word(pa, value);
+            for (i, &p) in pa.iter().enumerate() {
+                write_byte(p, (value >> (8 * i)) as u8);
+            }
             true
         }
         None => false,
