@@ -14,8 +14,12 @@ pub const PAGE_SIZE: usize = 4096;
 /// Entries in a table (upstream's definition).
 pub const ENTRY_COUNT: usize = PAGE_SIZE / ::core::mem::size_of::<entry::I386Entry>();
 
-/// Paging is always on on the simulated machine.
+/// Paging is always on on the simulated machine. Upstream asks just before
+/// it reaches the active directory through its recursive mapping
+/// (`ActiveHierarchy::get_top_level_table`): if `0xfffff000` is not mapped
+/// (a trace wrote over the recursive entry), that access page-faults.
 pub fn is_paging_on() -> bool {
+    crate::machine::check_kernel_access(lands::DIRECTORY_RECURSIVE_ADDRESS.addr() as u32);
     true
 }
 

@@ -33,7 +33,7 @@ const WIN_FIRST: u32 = 0xc0000;
 /// Number of window pages: KernelLand and RecursiveTablesLand.
 const WIN_PAGES: usize = 0x40000;
 /// Window index of RecursiveTablesLand's first page.
-const RTL_FIRST: usize = (0xffc00 - WIN_FIRST) as usize;
+const RTL_FIRST: usize = (0xffc00 - WIN_FIRST) as usize; // = KL_PAGES
 /// KernelLand pages (directory slots 768..=1022).
 const KL_PAGES: usize = 255 * 1024;
 /// How far past the highest mapped KernelLand page the flush looks for
@@ -212,55 +212,54 @@ impl Machine {
     }
 }
 
-/// Brings the windows in line with the active page tables (a TLB flush).
+/// Brings the windows in line with the active page tables (a TLB flush):
+/// each window page shows what the two-level walk of its address gives
+/// (for RecursiveTablesLand, normally the directory's own entries, through
+/// its recursive slot 1023).
 pub fn sync() {
     if BUSY.swap(true, Ordering::SeqCst) {
         return;
     }
     let mach = m();
     let dir = mach.cr3 & FRAME_MASK;
-    let mut want_rtl = [NONE; 1024];
-    for (i, w) in want_rtl.iter_mut().enumerate() {
-        let pde = mach.read_word(dir + 4 * i as u32);
+    // the table frame of each directory slot 768..=1023
+    let mut tables = [NONE; 256];
+    for (k, t) in tables.iter_mut().enumerate() {
+        let pde = mach.read_word(dir + 4 * (768 + k) as u32);
         if pde & PRESENT != 0 {
-            *w = pde >> 12;
+            *t = pde >> 12;
         }
     }
-    let mut changes: Vec<(usize, u32)> = Vec::new();
-    for (i, &w) in want_rtl.iter().enumerate() {
-        if mach.v2p[RTL_FIRST + i] != w {
-            changes.push((RTL_FIRST + i, w));
-        }
-    }
-    // KernelLand: the entries of tables 768..=1022 of the active directory.
     let limit = if mach.full_scan { KL_PAGES } else { (mach.kl_hi + KL_MARGIN).min(KL_PAGES) };
+    let mut changes: Vec<(usize, u32)> = Vec::new();
     let mut new_hi = 0;
-    let mut idx = 0;
-    while idx < limit {
-        let t = 768 + idx / 1024;
-        let table = want_rtl[t];
-        let end = ((idx / 1024) + 1) * 1024;
-        if table == NONE {
-            for j in idx..end.min(limit) {
-                if mach.v2p[j] != NONE {
-                    changes.push((j, NONE));
+    let mut scan = |mach: &mut Machine, from: usize, to: usize, changes: &mut Vec<(usize, u32)>| -> usize {
+        let mut hi = 0;
+        let mut w = from;
+        while w < to {
+            let end = ((w / 1024) + 1) * 1024;
+            let table = tables[w / 1024];
+            for j in w..end.min(to) {
+                let want = if table == NONE {
+                    NONE
+                } else {
+                    let pte = mach.read_word((table << 12) + 4 * (j % 1024) as u32);
+                    if pte & PRESENT != 0 { pte >> 12 } else { NONE }
+                };
+                if want != NONE {
+                    hi = j + 1;
+                }
+                if mach.v2p[j] != want {
+                    changes.push((j, want));
                 }
             }
-        } else {
-            for j in idx..end.min(limit) {
-                let pte = mach.read_word((table << 12) + 4 * (j % 1024) as u32);
-                let w = if pte & PRESENT != 0 { pte >> 12 } else { NONE };
-                if w != NONE {
-                    new_hi = j + 1;
-                }
-                if mach.v2p[j] != w {
-                    changes.push((j, w));
-                }
-            }
+            w = end;
         }
-        idx = end;
-    }
-    // every mapped KernelLand page lies below the old mark, so the scan saw it
+        hi
+    };
+    new_hi = scan(mach, 0, limit, &mut changes);
+    scan(mach, RTL_FIRST, WIN_PAGES, &mut changes);
+    // every mapped KernelLand page lay below the old mark, so the scan saw it
     mach.kl_hi = new_hi;
     for &(j, _) in &changes {
         mach.dematerialize(j);
@@ -271,6 +270,20 @@ pub fn sync() {
         }
     }
     BUSY.store(false, Ordering::SeqCst);
+}
+
+/// Whether `va` (in KernelLand or RecursiveTablesLand) is mapped in the
+/// windows, i.e. a kernel access there would not page-fault.
+pub fn window_mapped(va: u32) -> bool {
+    m().v2p[((va >> 12) - WIN_FIRST) as usize] != NONE
+}
+
+/// A kernel access to `va` that the MMU would refuse: a page fault, which
+/// in the kernel is a panic.
+pub fn check_kernel_access(va: u32) {
+    if !window_mapped(va) {
+        panic!("kernel page fault: the kernel touched an unmapped address ({:#010x})", va);
+    }
 }
 
 pub fn read_cr3() -> u32 {
@@ -348,6 +361,10 @@ pub fn data_write(va: u32, value: u32) -> bool {
             for (i, &p) in pa.iter().enumerate() {
                 write_byte(p, (value >> (8 * i)) as u8);
             }
+            // The simulation has no TLB (nor has the model, nor had the
+            // recorder of the goldens): a store into a page table or directory
+            // takes effect at once.
+            sync();
             true
         }
         None => false,
