@@ -89,6 +89,7 @@ OURS = [
     ("src/machine.rs", "ours/machine.rs"),
     ("src/interp.rs", "ours/interp.rs"),
     ("src/sync_mod.rs", "ours/sync_mod.rs"),
+    ("src/heap.rs", "ours/heap.rs"),
     ("shims/libutils_root.rs", "libutils_root.rs"),
     ("shims/srtrace_root.rs", "srtrace_root.rs"),
     ("../src/parse.rs", "model/parse.rs"),
@@ -235,7 +236,8 @@ def compile_all(rustc, tree, out, opt, suffix):
             "byteorder", "multiboot2", "sunrise_libutils", "sunrise_libkern", "srtrace"]
     externs = [(d, rlibs[d]) for d in deps]
     cmd = rustc_cmd(rustc, "srup", os.path.join(tree, "root.rs"), lib, "cdylib", externs, opt)
-    cmd += ["-L", "dependency=" + host, "-C", "link-arg=--max-memory=4294967296"]
+    cmd += ["-L", "dependency=" + host, "-C", "link-arg=--max-memory=4294967296",
+            "-C", "link-arg=--export=__stack_pointer", "-C", "link-arg=--no-check-features"]
     run(cmd, env)
     wasm = os.path.join(out, "srup%s.wasm" % suffix)
     shutil.copyfile(os.path.join(lib, "srup.wasm"), wasm + ".tmp")

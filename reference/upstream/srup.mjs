@@ -93,15 +93,49 @@ function isControl(byte) {
   return (byte < 0x20 && byte !== 0x09 && byte !== 0x0a) || byte === 0x7f;
 }
 
+// One WebAssembly instance, reused: between traces the module's data (statics, heap
+// allocator state, stack; everything below __heap_base) is restored from a snapshot
+// taken at instantiation, the stack pointer reset, and the window pages the trace used
+// zeroed, which is the state of a fresh instance; then srup_init sets up a fresh
+// machine. A trace that leaves the instance unusable gets a new one.
 class Instance {
   constructor(module, WASI, fullScan) {
-    this.wasi = makeWasi(WASI);
+    this.module = module;
+    this.WASI = WASI;
+    this.fullScan = fullScan;
+    this.fresh();
+  }
+
+  fresh() {
+    this.wasi = makeWasi(this.WASI);
     const imports = typeof this.wasi.getImportObject === 'function'
       ? this.wasi.getImportObject() : { wasi_snapshot_preview1: this.wasi.wasiImport };
-    this.inst = new WebAssembly.Instance(module, imports);
+    this.inst = new WebAssembly.Instance(this.module, imports);
     this.wasi.initialize(this.inst);
     this.x = this.inst.exports;
-    if (this.x.srup_init(fullScan ? 1 : 0) !== 0) throw new Error('cannot grow linear memory to 4 GiB');
+    this.heapBase = this.x.__heap_base.value;
+    this.sp = this.x.__stack_pointer ? this.x.__stack_pointer.value : null;
+    this.snapshot = this.sp === null ? null : Buffer.from(new Uint8Array(this.x.memory.buffer, 0, this.heapBase));
+    this.used = false;
+  }
+
+  // Ready for a new trace: a fresh machine, allocator and heap.
+  begin() {
+    if (this.used) {
+      let ok = this.snapshot !== null;
+      if (ok) {
+        try {
+          this.x.srup_wipe();
+          new Uint8Array(this.x.memory.buffer, 0, this.heapBase).set(this.snapshot);
+          this.x.__stack_pointer.value = this.sp;
+        } catch (e) {
+          ok = false;
+        }
+      }
+      if (!ok) this.fresh();
+    }
+    this.used = true;
+    if (this.x.srup_init(this.fullScan ? 1 : 0) !== 0) throw new Error('cannot grow linear memory to 4 GiB');
   }
 
   takeOut() {
@@ -143,6 +177,8 @@ class Instance {
   }
 }
 
+const shared = { inst: null };
+
 // Replays one trace; returns {status, out: Buffer, err: Buffer}.
 function runTrace(module, WASI, path, fullScan) {
   const outParts = [];
@@ -157,8 +193,11 @@ function runTrace(module, WASI, path, fullScan) {
   }
   let inst;
   try {
-    inst = new Instance(module, WASI, fullScan);
+    if (!shared.inst) shared.inst = new Instance(module, WASI, fullScan);
+    inst = shared.inst;
+    inst.begin();
   } catch (e) {
+    shared.inst = null;
     fs.closeSync(fd);
     return { status: 5, out: Buffer.alloc(0), err: errText(`${path}: srup: cannot start the module: ${e.message}\n`) };
   }

@@ -90,9 +90,6 @@ fn panic_hook(info: &std::panic::PanicInfo<'_>) {
 #[no_mangle]
 pub extern "C" fn srup_init(full_scan: u32) -> u32 {
     std::panic::set_hook(Box::new(panic_hook));
-    // Reserve heap room before the address space is full: the allocator
-    // cannot grow linear memory once it spans 4 GiB.
-    drop(Vec::<u8>::with_capacity(256 << 20));
     let pages = core::arch::wasm32::memory_size(0);
     if pages < 65536 && core::arch::wasm32::memory_grow(0, 65536 - pages) == usize::MAX {
         return 1;
@@ -109,6 +106,13 @@ pub extern "C" fn srup_init(full_scan: u32) -> u32 {
         });
     }
     0
+}
+
+/// Zeroes the window pages the last trace wrote (linear memory outside the
+/// module's data, which `srup.mjs` restores itself between traces).
+#[no_mangle]
+pub extern "C" fn srup_wipe() {
+    crate::machine::wipe();
 }
 
 /// A buffer of at least `len` bytes for the next line.

@@ -19,6 +19,7 @@
 //! page directory at `0x01000000`, KernelLand tables at `0x01001000 +
 //! i * 0x1000` for directory slots 768..=1022, slot 1023 recursive.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub const BOOT_DIRECTORY: u32 = 0x0100_0000;
@@ -44,17 +45,29 @@ const KL_MARGIN: usize = 4096;
 /// The two ranges of trace RAM, `[start, end)`.
 pub const TRACE_RAM: [(u32, u32); 2] = [(0x0000_0000, 0x0009_f000), (0x0010_0000, 0x0100_0000)];
 
+fn frame_in_trace_ram(frame: usize) -> bool {
+    let a = (frame as u32) << 12;
+    in_trace_ram(a)
+}
+
 pub fn in_trace_ram(paddr: u32) -> bool {
     TRACE_RAM.iter().any(|&(lo, hi)| lo <= paddr && paddr < hi)
 }
 
 pub struct Machine {
-    /// Backing store of frames not materialised, by frame number.
-    pages: Vec<Option<Box<[u32; 1024]>>>,
+    /// Backing store of frames not materialised and ever written, by frame
+    /// number (others hold their initial contents).
+    pages: HashMap<u32, Box<[u32; 1024]>>,
     /// Frame materialised at each window page (or NONE).
     v2p: Vec<u32>,
-    /// Window page that holds each frame's contents (or NONE).
-    p2v: Vec<u32>,
+    /// Window page that holds each materialised frame's contents.
+    p2v: HashMap<u32, u32>,
+    /// Window pages that may hold non-zero bytes (linear memory starts zeroed).
+    dirty: Vec<bool>,
+    /// The raw table entry each window page's translation was last read from.
+    shadow: Vec<u32>,
+    /// Scratch page for frames still holding their initial pattern.
+    scratch: Box<[u32; 1024]>,
     /// Window pages showing a frame that another window page holds
     /// (hosted-only aliases such as a mirror of a page table).
     aliases: Vec<(u32, u32)>,
@@ -82,18 +95,32 @@ unsafe fn lin_page(idx: usize) -> *mut u32 {
     win_va(idx) as *mut u32
 }
 
+/// Zeroes every window page that may hold data (before a reset).
+pub fn wipe() {
+    if let Some(mach) = unsafe { MACHINE.as_mut() } {
+        for idx in 0..WIN_PAGES {
+            if mach.dirty[idx] || mach.v2p[idx] != NONE {
+                unsafe { core::ptr::write_bytes(lin_page(idx), 0, 1024) };
+                mach.dirty[idx] = false;
+            }
+        }
+    }
+}
+
 pub fn init(full_scan: bool) {
     let mut mach = Machine {
-        pages: Vec::new(),
+        pages: HashMap::new(),
         v2p: vec![NONE; WIN_PAGES],
-        p2v: vec![NONE; 1 << 20],
+        p2v: HashMap::new(),
+        dirty: vec![false; WIN_PAGES],
+        shadow: vec![0; WIN_PAGES],
+        scratch: Box::new([0; 1024]),
         aliases: Vec::new(),
         kl_hi: 0,
         cr3: BOOT_DIRECTORY,
         cr3_override: None,
         full_scan,
     };
-    mach.pages.resize_with(1 << 20, || None);
     for slot in 768..=1022u32 {
         mach.write_word(BOOT_DIRECTORY + 4 * slot, (KERNEL_TABLES + (slot - 768) * 0x1000) | PRESENT | WRITABLE);
     }
@@ -114,7 +141,7 @@ impl Machine {
     }
 
     fn page_mut(&mut self, frame: usize) -> &mut [u32; 1024] {
-        self.pages[frame].get_or_insert_with(|| {
+        self.pages.entry(frame as u32).or_insert_with(|| {
             let base = (frame as u32) << 12;
             let mut p = Box::new([0u32; 1024]);
             for (i, w) in p.iter_mut().enumerate() {
@@ -124,15 +151,39 @@ impl Machine {
         })
     }
 
+    /// The 1024 words of `frame`, wherever they live (valid until the next
+    /// change of the machine).
+    fn frame_words(&mut self, frame: usize) -> &'static [u32; 1024] {
+        let owner = self.owner(frame);
+        if owner != NONE {
+            return unsafe { &*(lin_page(owner as usize) as *const [u32; 1024]) };
+        }
+        if let Some(p) = self.pages.get(&(frame as u32)) {
+            return unsafe { &*(&**p as *const [u32; 1024]) };
+        }
+        let base = (frame as u32) << 12;
+        for (i, w) in self.scratch.iter_mut().enumerate() {
+            *w = Machine::initial_word(base + 4 * i as u32);
+        }
+        unsafe { &*(&*self.scratch as *const [u32; 1024]) }
+    }
+
+    fn owner(&self, frame: usize) -> u32 {
+        match self.p2v.get(&(frame as u32)) {
+            Some(&v) => v,
+            None => NONE,
+        }
+    }
+
     /// Reads the aligned word at `paddr`, wherever the frame lives.
     pub fn read_word(&self, paddr: u32) -> u32 {
         let paddr = paddr & !3;
         let frame = (paddr >> 12) as usize;
-        let owner = self.p2v[frame];
+        let owner = self.owner(frame);
         if owner != NONE {
             return unsafe { core::ptr::read_volatile(lin_page(owner as usize).add(((paddr & 0xfff) >> 2) as usize)) };
         }
-        match &self.pages[frame] {
+        match self.pages.get(&(frame as u32)) {
             Some(p) => p[((paddr & 0xfff) >> 2) as usize],
             None => Machine::initial_word(paddr),
         }
@@ -142,7 +193,7 @@ impl Machine {
     pub fn write_word(&mut self, paddr: u32, value: u32) {
         let paddr = paddr & !3;
         let frame = (paddr >> 12) as usize;
-        let owner = self.p2v[frame];
+        let owner = self.owner(frame);
         if owner != NONE {
             unsafe { core::ptr::write_volatile(lin_page(owner as usize).add(((paddr & 0xfff) >> 2) as usize), value) };
             return;
@@ -151,7 +202,15 @@ impl Machine {
     }
 
     fn copy_frame_to_window(&mut self, frame: usize, idx: usize) {
-        let src: [u32; 1024] = match &self.pages[frame] {
+        let zero_frame = !self.pages.contains_key(&(frame as u32)) && !frame_in_trace_ram(frame);
+        if zero_frame {
+            if self.dirty[idx] {
+                unsafe { core::ptr::write_bytes(lin_page(idx), 0, 1024) };
+                self.dirty[idx] = false;
+            }
+            return;
+        }
+        let src: [u32; 1024] = match self.pages.get(&(frame as u32)) {
             Some(p) => **p,
             None => {
                 let mut p = [0u32; 1024];
@@ -163,11 +222,18 @@ impl Machine {
             }
         };
         unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), lin_page(idx), 1024) };
+        self.dirty[idx] = true;
     }
 
     fn copy_window_to_frame(&mut self, idx: usize, frame: usize) {
         let mut buf = [0u32; 1024];
         unsafe { core::ptr::copy_nonoverlapping(lin_page(idx) as *const u32, buf.as_mut_ptr(), 1024) };
+        if buf.iter().any(|&w| w != 0) {
+            self.dirty[idx] = true;
+        }
+        if !self.pages.contains_key(&(frame as u32)) && !frame_in_trace_ram(frame) && !self.dirty[idx] {
+            return; // still all zero: nothing to keep
+        }
         *self.page_mut(frame) = buf;
     }
 
@@ -179,14 +245,14 @@ impl Machine {
         }
         self.v2p[idx] = NONE;
         let f = frame as usize;
-        if self.p2v[f] == idx as u32 {
+        if self.owner(f) == idx as u32 {
             self.copy_window_to_frame(idx, f);
-            self.p2v[f] = NONE;
+            self.p2v.remove(&frame);
             // an alias of the same frame takes over
             if let Some(pos) = self.aliases.iter().position(|&(p, _)| p == frame) {
                 let (_, v) = self.aliases.swap_remove(pos);
                 self.copy_frame_to_window(f, v as usize);
-                self.p2v[f] = v;
+                self.p2v.insert(frame, v);
             }
         } else if let Some(pos) = self.aliases.iter().position(|&(p, v)| p == frame && v == idx as u32) {
             self.aliases.swap_remove(pos);
@@ -197,12 +263,13 @@ impl Machine {
     fn materialize(&mut self, idx: usize, frame: u32) {
         let f = frame as usize;
         self.v2p[idx] = frame;
-        let owner = self.p2v[f];
+        let owner = self.owner(f);
         if owner == NONE {
             self.copy_frame_to_window(f, idx);
-            self.p2v[f] = idx as u32;
+            self.p2v.insert(frame, idx as u32);
         } else {
             unsafe { core::ptr::copy_nonoverlapping(lin_page(owner as usize) as *const u32, lin_page(idx), 1024) };
+            self.dirty[idx] = true;
             self.aliases.push((frame, idx as u32));
         }
     }
@@ -221,31 +288,38 @@ pub fn sync() {
         return;
     }
     let mach = m();
-    let dir = mach.cr3 & FRAME_MASK;
+    let dir = (mach.cr3 >> 12) as usize;
     // the table frame of each directory slot 768..=1023
     let mut tables = [NONE; 256];
-    for (k, t) in tables.iter_mut().enumerate() {
-        let pde = mach.read_word(dir + 4 * (768 + k) as u32);
-        if pde & PRESENT != 0 {
-            *t = pde >> 12;
+    {
+        let d = mach.frame_words(dir);
+        for (k, t) in tables.iter_mut().enumerate() {
+            let pde = d[768 + k];
+            if pde & PRESENT != 0 {
+                *t = pde >> 12;
+            }
         }
     }
     let limit = if mach.full_scan { KL_PAGES } else { (mach.kl_hi + KL_MARGIN).min(KL_PAGES) };
     let mut changes: Vec<(usize, u32)> = Vec::new();
-    let mut new_hi = 0;
     let mut scan = |mach: &mut Machine, from: usize, to: usize, changes: &mut Vec<(usize, u32)>| -> usize {
         let mut hi = 0;
         let mut w = from;
         while w < to {
-            let end = ((w / 1024) + 1) * 1024;
+            let slot_end = ((w / 1024) + 1) * 1024;
+            let end = slot_end.min(to);
             let table = tables[w / 1024];
-            for j in w..end.min(to) {
-                let want = if table == NONE {
-                    NONE
-                } else {
-                    let pte = mach.read_word((table << 12) + 4 * (j % 1024) as u32);
-                    if pte & PRESENT != 0 { pte >> 12 } else { NONE }
-                };
+            let words = if table == NONE { ZERO_PAGE } else { mach.frame_words(table as usize) };
+            for j in w..end {
+                let pte = words[j % 1024];
+                if pte == mach.shadow[j] {
+                    if mach.v2p[j] != NONE {
+                        hi = j + 1;
+                    }
+                    continue;
+                }
+                mach.shadow[j] = pte;
+                let want = if pte & PRESENT != 0 { pte >> 12 } else { NONE };
                 if want != NONE {
                     hi = j + 1;
                 }
@@ -253,11 +327,11 @@ pub fn sync() {
                     changes.push((j, want));
                 }
             }
-            w = end;
+            w = slot_end;
         }
         hi
     };
-    new_hi = scan(mach, 0, limit, &mut changes);
+    let new_hi = scan(mach, 0, limit, &mut changes);
     scan(mach, RTL_FIRST, WIN_PAGES, &mut changes);
     // every mapped KernelLand page lay below the old mark, so the scan saw it
     mach.kl_hi = new_hi;
@@ -271,6 +345,8 @@ pub fn sync() {
     }
     BUSY.store(false, Ordering::SeqCst);
 }
+
+static ZERO_PAGE: &[u32; 1024] = &[0; 1024];
 
 /// Whether `va` (in KernelLand or RecursiveTablesLand) is mapped in the
 /// windows, i.e. a kernel access there would not page-fault.

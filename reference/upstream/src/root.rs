@@ -65,6 +65,11 @@ pub mod cpu_locals {
     pub static ARE_CPU_LOCALS_INITIALIZED_YET: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 }
 
+#[path = "ours/heap.rs"]
+mod heap;
+#[global_allocator]
+static HEAP: heap::Heap = heap::Heap;
+
 #[path = "ours/machine.rs"]
 pub mod machine;
 #[path = "ours/interp.rs"]
