@@ -21,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const LINE_LIMIT = 16 << 20;
+const PROFILE = !!process.env.SRUP_PROFILE; // per-line timings on stderr
 const CHUNK = 1 << 16;
 
 function usage(msg) {
@@ -210,7 +211,9 @@ function runTrace(module, WASI, path, fullScan) {
 
   const finishLine = (bytes) => {
     lineNo += 1;
+    const t0 = PROFILE ? performance.now() : 0;
     const r = inst.feed(bytes);
+    if (PROFILE) process.stderr.write(`${(performance.now() - t0).toFixed(2)} ms ${path}:${lineNo}: ${bytes.toString('latin1').slice(0, 80)}\n`);
     if (r.kind === 'ok') {
       if (r.bytes.length) outParts.push(r.bytes);
       return null;
