@@ -45,6 +45,7 @@ def main(argv):
             else:
                 diff += 1
                 print("DIFFERENT %s: %r vs %r" % (t, ra[:2], rb[:2]))
+        print("progress: %d same, %d different" % (same, diff))
         sys.stdout.flush()
     print("%d same, %d different" % (same, diff))
     return 1 if diff else 0
