@@ -56,13 +56,16 @@ fn st() -> &'static mut State {
     unsafe { STATE.as_mut().expect("srup_init was not called") }
 }
 
-/// The path of a panic location relative to the checkout (the build copy
-/// lives under `.../up/`).
-fn short_path(file: &str) -> &str {
-    match file.rfind("up/") {
-        Some(i) if file[..i].ends_with('/') || i == 0 => &file[i + 3..],
-        _ => file,
+/// The path of a panic location, independent of the build directory:
+/// upstream's files relative to the checkout (the build copy lives under
+/// `BUILDDIR/src/up/`), ours relative to the repository.
+fn short_path(file: &str) -> String {
+    for (marker, prefix) in [("/src/up/", ""), ("/src/ours/", "reference/upstream/src/"), ("/src/shims/", "reference/upstream/shims/")] {
+        if let Some(i) = file.rfind(marker) {
+            return format!("{}{}", prefix, &file[i + marker.len()..]);
+        }
     }
+    file.to_string()
 }
 
 fn panic_hook(info: &std::panic::PanicInfo<'_>) {

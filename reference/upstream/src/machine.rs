@@ -40,7 +40,7 @@ const KL_PAGES: usize = 255 * 1024;
 /// How far past the highest mapped KernelLand page the flush looks for
 /// new entries (upstream maps KernelLand first-fit and page by page, one
 /// flush per entry).
-const KL_MARGIN: usize = 4096;
+const KL_MARGIN: usize = 1024;
 
 /// The two ranges of trace RAM, `[start, end)`.
 pub const TRACE_RAM: [(u32, u32); 2] = [(0x0000_0000, 0x0009_f000), (0x0010_0000, 0x0100_0000)];
