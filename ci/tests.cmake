@@ -134,3 +134,8 @@ if(TARGET sr-kernel AND TARGET sr-stub-kernel)
   set_tests_properties(qemu.runner PROPERTIES LABELS qemu SKIP_RETURN_CODE 77 TIMEOUT ${SR_HANG}
     ENVIRONMENT "SR_KERNEL=$<TARGET_FILE:sr-kernel>;SR_STUB_KERNEL=$<TARGET_FILE:sr-stub-kernel>")
 endif()
+
+# `srdiff record` reproduces every golden from upstream (label upstream).
+add_test(NAME upstream.record COMMAND bash ${CMAKE_SOURCE_DIR}/ci/upstream_record.sh ${CMAKE_BINARY_DIR}/upstream-record)
+set_tests_properties(upstream.record PROPERTIES LABELS upstream TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77
+                     RESOURCE_LOCK upstream)
