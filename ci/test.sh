@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# The project's test command: builds every configuration and runs CTest on
-# each (unit tests, the whole corpus against the goldens, the reference model,
-# the QEMU replay), then the corpus again under ASan+UBSan.
+# The project's test command: builds the default configuration and runs
+# every CTest test (unit tests, each corpus directory on every
+# implementation, the checker, valgrind, the reference model, QEMU, the
+# hostile cases, the tools' own tests, a short fuzz run), then builds the
+# ASan+UBSan configuration and runs the tests of the C code under it.
+# With SUNRISE_SRC naming a SunriseOS checkout, the `upstream` tests replay
+# the corpus on upstream's own module too; without it they are SKIPPED.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)

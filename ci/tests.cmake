@@ -60,11 +60,12 @@ foreach(dir ${SR_CORPUS_DIRS})
     # One memcheck process replays the whole directory (batch mode); 99 is a
     # memcheck error, leaks included.
     file(GLOB_RECURSE traces CONFIGURE_DEPENDS ${dir}/*.trace)
+    list(LENGTH traces cost)  # CTest starts the longest first
     add_test(NAME valgrind.${d}
              COMMAND ${VALGRIND} -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all
                      --log-file=${CMAKE_BINARY_DIR}/valgrind.${d}.log
                      $<TARGET_FILE:sr-run> --batch -- ${traces})
-    set_tests_properties(valgrind.${d} PROPERTIES LABELS valgrind TIMEOUT ${SR_HANG})
+    set_tests_properties(valgrind.${d} PROPERTIES LABELS valgrind TIMEOUT ${SR_HANG} COST ${cost})
   endif()
 endforeach()
 
@@ -111,7 +112,7 @@ endif()
 add_test(NAME ref.debian_toolchain
          COMMAND sh ${CMAKE_SOURCE_DIR}/ci/debian_toolchain.sh ${CMAKE_BINARY_DIR}/cargo-debian)
 set_tests_properties(ref.debian_toolchain PROPERTIES LABELS "ref;migration" TIMEOUT ${SR_HANG}
-                     SKIP_RETURN_CODE 77 RESOURCE_LOCK cargo)
+                     SKIP_RETURN_CODE 77 COST 1000)
 
 # A short AFL++ run of the differential harness (label fuzz): fails when
 # the harness cannot start, when a seed diverges, or when it finds a
@@ -120,8 +121,24 @@ find_program(AFL_FUZZ afl-fuzz)
 if(AFL_FUZZ AND CARGO AND NOT SR_SANITIZE)
   add_test(NAME fuzz.smoke
            COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} fuzz --time 60 --jobs 1 --out ${CMAKE_BINARY_DIR}/fuzz-smoke)
-  set_tests_properties(fuzz.smoke PROPERTIES LABELS fuzz TIMEOUT ${SR_HANG} RUN_SERIAL ON)
+  set_tests_properties(fuzz.smoke PROPERTIES LABELS fuzz TIMEOUT ${SR_HANG} COST 900)
 endif()
+
+# The QEMU runner: crash, double fault, triple fault and hang reporting (stub
+# kernel), the exit-status contract on bad inputs, bounded reading, Ctrl-C,
+# and the upstream corpus with every reset checked (label qemu). SKIPPED
+# without qemu-system-i386.
+if(TARGET sr-kernel AND TARGET sr-stub-kernel)
+  add_test(NAME qemu.runner
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/harness/tests/test_qemu_runner.py)
+  set_tests_properties(qemu.runner PROPERTIES LABELS qemu SKIP_RETURN_CODE 77 TIMEOUT ${SR_HANG}
+    ENVIRONMENT "SR_KERNEL=$<TARGET_FILE:sr-kernel>;SR_STUB_KERNEL=$<TARGET_FILE:sr-stub-kernel>")
+endif()
+
+# `srdiff record` reproduces every golden from upstream (label upstream).
+add_test(NAME upstream.record COMMAND bash ${CMAKE_SOURCE_DIR}/ci/upstream_record.sh ${CMAKE_BINARY_DIR}/upstream-record)
+set_tests_properties(upstream.record PROPERTIES LABELS upstream TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77
+                     RESOURCE_LOCK upstream)
 
 # ---- srdiff fuzz and srdiff mutants (labels fuzz, tool) ----------------------------
 # fuzz.seed_diverges: a seed with a planted divergence (fuzz_diff's

@@ -62,12 +62,10 @@ extern char kstack_top[];
 extern uint32_t boot_mb_magic, boot_mb_info;
 extern char __kernel_start[], __kernel_end[];
 
-/* ---- serial.c: COM1 and the framed replay protocol ---- */
+/* ---- console.c: the debug console port and the doorbell ---- */
 
-void serial_init(void);
-void serial_write_raw(const char *s, size_t n);
-void serial_write_payload(const char *s, size_t n);
-void frame(const char *fmt, ...);
+void srio_bell(void);
+void con_printf(const char *fmt, ...);
 
 /* ---- kprintf.c: formatting into a buffer ---- */
 
@@ -81,6 +79,13 @@ void mmu_map_direct(uint32_t end_pa);
 uint32_t mmu_direct_end(void);
 int phys_copy(void *dst, uint32_t pa, size_t n);
 void mmu_restore_boot_cr3(void);
+
+/* ---- reset.c: machine_reset() that refills only what a trace wrote ---- */
+
+void reset_mark_dirty(uint32_t pa);
+void reset_force_full(void);
+void reset_set_verify(int on);
+uint32_t reset_ram_mismatch(void);
 
 /* ---- heap.c: arch_alloc/arch_free over a resettable region ---- */
 
@@ -106,8 +111,11 @@ _Noreturn void kernel_exit(int fatal);
 _Noreturn void trace_crashed(const char *reason);
 _Noreturn void trace_fatal(const char *reason);
 
-/* ---- trapasm.S probes ---- */
+/* ---- probes: the raw ones of trapasm.S, and tlb.c's, which flush what
+ * tlb.c left pending and mark the page a store wrote (reset.c) ---- */
 
+int probe_load32(uint32_t va, uint32_t *out);
+int probe_store32(uint32_t va, uint32_t v);
 int probe_read32(uint32_t va, uint32_t *out);
 int probe_write32(uint32_t va, uint32_t v);
 

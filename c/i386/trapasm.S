@@ -75,9 +75,10 @@ trap_common:
 	addl $8, %esp /* vector and error code */
 	iret
 
-/* int probe_read32(uint32_t va, uint32_t *out): 0, or -1 if the load faults. */
-.globl probe_read32
-probe_read32:
+/* int probe_load32(uint32_t va, uint32_t *out): 0, or -1 if the load faults
+ * (tlb.c's probe_read32 wraps it). */
+.globl probe_load32
+probe_load32:
 	movl 4(%esp), %edx
 .globl probe_read_insn
 probe_read_insn:
@@ -87,9 +88,10 @@ probe_read_insn:
 	xorl %eax, %eax
 	ret
 
-/* int probe_write32(uint32_t va, uint32_t v): 0, or -1 if the store faults. */
-.globl probe_write32
-probe_write32:
+/* int probe_store32(uint32_t va, uint32_t v): 0, or -1 if the store faults
+ * (tlb.c's probe_write32 wraps it). */
+.globl probe_store32
+probe_store32:
 	movl 4(%esp), %edx
 	movl 8(%esp), %eax
 .globl probe_write_insn

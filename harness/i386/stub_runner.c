@@ -7,12 +7,18 @@
  *   write ADDR VALUE   -> "ok" or "fault"
  *   map VA PA [ro]     -> maps one page in the boot directory (for tests)
  *   check_reset        -> "ok" when machine_reset() left the boot state
+ *   check_ram          -> "ok" when every word of trace RAM holds its own
+ *                         address, else "err ram ADDR" (the first that does
+ *                         not)
+ *   lines N            -> N lines "ok N" (output throughput)
+ *   flush N            -> N full TLB flushes (cr3 reloads), then "ok"
  *   panic              -> arch_panic(), printed as "panic ..."
  *   crash              -> a wild access: the trace crashes
  *   overflow           -> unbounded recursion: a double fault
  *   triple             -> an empty IDT and int3: the machine resets
  *   hang               -> loops forever
- * Anything else is malformed (status 2).
+ * Anything else is malformed (status 2). Used by the tests of the QEMU
+ * runner's crash, hang and reset handling (harness/tests/).
  */
 #include <stdbool.h>
 #include <string.h>
@@ -140,6 +146,23 @@ static bool stub_line(char **w, int n, const runner_sink *out)
 		put(out, "ok\n");
 	} else if (n == 1 && strcmp(w[0], "check_reset") == 0) {
 		put(out, reset_state_ok() ? "ok\n" : "err reset\n");
+	} else if (n == 1 && strcmp(w[0], "check_ram") == 0) {
+		uint32_t bad = reset_ram_mismatch();
+		if (bad == 1)
+			put(out, "ok\n");
+		else {
+			ksnprintf(buf, sizeof buf, "err ram 0x%08x\n", bad);
+			put(out, buf);
+		}
+	} else if (n == 2 && strcmp(w[0], "lines") == 0 && parse_num(w[1], &a)) {
+		for (uint32_t i = 0; i < a; i++) {
+			ksnprintf(buf, sizeof buf, "ok %u\n", i);
+			put(out, buf);
+		}
+	} else if (n == 2 && strcmp(w[0], "flush") == 0 && parse_num(w[1], &a)) {
+		for (uint32_t i = 0; i < a; i++)
+			lcr3(rcr3());
+		put(out, "ok\n");
 	} else if (n == 1 && strcmp(w[0], "panic") == 0) {
 		arch_panic("stub: requested panic");
 	} else if (n == 1 && strcmp(w[0], "crash") == 0) {
@@ -161,40 +184,58 @@ static bool stub_line(char **w, int n, const runner_sink *out)
 	return true;
 }
 
-/* runner.h: replays `text` with the stub language above. */
-int runner_run(const char *file, const char *text, size_t len,
-               const runner_sink *out, const runner_sink *err,
-               const runner_opts *opts)
+/* The one runner (runner.h's line-at-a-time interface). */
+struct runner {
+	const char *file;
+	const runner_sink *out, *err;
+	int lineno;
+	int dead;
+};
+
+static struct runner the_runner;
+
+runner *runner_begin(const char *file, const runner_sink *out,
+                     const runner_sink *err, const runner_opts *opts)
+{
+	(void)opts;
+	machine_reset();
+	the_runner = (struct runner){ file, out, err, 0, 0 };
+	return &the_runner;
+}
+
+int runner_feed(runner *r, const char *text, size_t len)
 {
 	char line[256], msg[320];
-	size_t pos = 0;
-	(void)opts;
+	size_t n = 0;
 
-	machine_reset();
-	for (int lineno = 1; pos < len; lineno++) {
-		size_t n = 0;
-		while (pos < len && text[pos] != '\n') {
-			if (n + 1 < sizeof line)
-				line[n++] = text[pos];
-			pos++;
-		}
-		pos++;
-		line[n] = '\0';
-		char *w[8];
-		int nw = split(line, w, 8);
-		if (nw == 0)
-			continue;
-		if (MACHINE_SETJMP(machine_panic_jmp)) {
-			ksnprintf(msg, sizeof msg, "panic %s\n", machine_panic_msg);
-			put(out, msg);
-			return 0;
-		}
-		if (!stub_line(w, nw, out)) {
-			ksnprintf(msg, sizeof msg, "%s:%d: unknown op\n", file,
-			          lineno);
-			put(err, msg);
-			return 2;
-		}
+	if (r->dead)
+		return RUNNER_DEAD;
+	r->lineno++;
+	for (size_t i = 0; i < len && n + 1 < sizeof line; i++)
+		line[n++] = text[i];
+	line[n] = '\0';
+	char *w[8];
+	int nw = split(line, w, 8);
+	if (nw == 0)
+		return RUNNER_OK;
+	if (MACHINE_SETJMP(machine_panic_jmp)) {
+		ksnprintf(msg, sizeof msg, "panic %s\n", machine_panic_msg);
+		put(r->out, msg);
+		r->dead = 1;
+		return RUNNER_DEAD;
 	}
-	return 0;
+	if (!stub_line(w, nw, r->out)) {
+		ksnprintf(msg, sizeof msg, "%s:%d: unknown op\n", r->file,
+		          r->lineno);
+		put(r->err, msg);
+		r->dead = 1;
+		return RUNNER_MALFORMED;
+	}
+	return RUNNER_OK;
+}
+
+int runner_end(runner *r)
+{
+	(void)r;
+	return RUNNER_OK;
 }

@@ -20,15 +20,111 @@ def median(xs):
     return xs[len(xs) // 2]
 
 
-def bench_replay(impl, traces, runs):
-    """Traces per second of `srdiff diff`-style replay on one implementation
-    (process start included, as diff pays it)."""
+def timed(fn, runs):
+    """Median wall seconds of fn() over `runs` calls."""
     times = []
     for _ in range(runs):
-        t0 = time.time()
-        impls.get(impl).run(traces, os.cpu_count() or 2)
-        times.append(time.time() - t0)
-    return len(traces) / median(times)
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return median(times)
+
+
+def write_trace(path, lines):
+    with open(path, "w") as f:
+        f.write("".join(l + "\n" for l in lines))
+    return path
+
+
+class Goal:
+    """One row of the goals table: a figure, its unit, the goal and whether
+    the figure meets it (None: not measured here)."""
+
+    def __init__(self, name, value, unit, goal, met):
+        self.name, self.value, self.unit, self.goal, self.met = name, value, unit, goal, met
+
+    def cells(self):
+        v = ("%.3g" % self.value) if isinstance(self.value, float) else str(self.value)
+        return [self.name, v + " " + self.unit, self.goal, {True: "met", False: "NOT met", None: "-"}[self.met]]
+
+
+def goals(a, tmp, runs):
+    """Measures each speed goal of the project (replay, QEMU, fuzz harness)."""
+    out = []
+    corpus = find_traces([os.path.join(ROOT, "corpus")])
+    c, ref, qemu = impls.get("c"), impls.get("ref"), impls.get("qemu")
+    jobs = os.cpu_count() or 2
+    tc = timed(lambda: c.run(corpus, jobs), runs)
+    tr = timed(lambda: ref.run(corpus, jobs), runs) if ref.available()[0] else None
+    out.append(Goal("corpus on c (%d traces)" % len(corpus), tc, "s", "-", None))
+    if tr:
+        out.append(Goal("corpus on ref", tr, "s", "-", None))
+        out.append(Goal("c time / ref time", tc / tr, "x", "<= 1.0", tc <= tr))
+    if qemu.available()[0]:
+        hosted = [t for t in corpus if not qemu.skips(t)]
+        tq = timed(lambda: qemu.run(hosted, 1), max(1, runs // 2))
+        tch = timed(lambda: c.run(hosted, 1), runs)
+        total = tc + (tr or 0) + timed(lambda: qemu.run(hosted, jobs), 1)
+        out.append(Goal("main job: diff corpus/ on c, ref, qemu", total, "s", "<= 10 s", total <= 10))
+        out.append(Goal("qemu corpus / hosted corpus (one job each)", tq / tch, "x", "<= 3", tq / tch <= 3))
+        one = write_trace(os.path.join(tmp, "one.trace"), ["free_frames"])
+        many = [write_trace(os.path.join(tmp, "t%03d.trace" % i), ["free_frames"]) for i in range(200)]
+        t1 = timed(lambda: qemu.run([one], 1), runs)
+        tm = timed(lambda: qemu.run([one] + many, 1), runs)
+        per = (tm - t1) / len(many) * 1000
+        out.append(Goal("qemu boot + one trace", t1 * 1000, "ms", "-", None))
+        out.append(Goal("qemu per trace inside one boot", per, "ms", "<= 5 ms", per <= 5))
+        n = 20000 if a.quick else 100000
+        lines = write_trace(os.path.join(tmp, "lines.trace"), ["free_frames"] * n)
+        tl = timed(lambda: qemu.run([lines], 1), runs)
+        us = (tl - t1) / n * 1e6
+        out.append(Goal("qemu per result line", us, "us", "<= 2 us", us <= 2))
+        out.append(Goal("qemu result lines per second", n / max(tl - t1, 1e-9), "lines/s", ">= 500000",
+                        n / max(tl - t1, 1e-9) >= 500000))
+        cycles = 10000 if a.quick else 100000
+        nd = write_trace(os.path.join(tmp, "newdrop.trace"), ["new P", "drop P"] * cycles)
+        tqn = timed(lambda: qemu.run([nd], 1), max(1, runs // 2))
+        tcn = timed(lambda: c.run([nd], 1), runs)
+        out.append(Goal("qemu / hosted, %d new+drop cycles" % cycles, tqn / tcn, "x", "<= 3", tqn / tcn <= 3))
+    fz = build.tool("fuzz_diff")
+    if os.path.exists(fz) and tr:
+        cases = []
+        for i, t in enumerate(find_traces([os.path.join(ROOT, "corpus", "upstream")])):
+            with open(t) as f:
+                data = fuzz_encode(f.read())
+            cases.append(os.path.join(tmp, "case%03d" % i))
+            with open(cases[-1], "wb") as f:
+                f.write(data)
+        p = subprocess.run([fz, "--bench"] + cases, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        m = re.search(rb"([0-9.]+) execs/s", p.stdout)
+        if m:
+            v = float(m.group(1))
+            out.append(Goal("fuzz harness, c+ref, no AFL++ (one core)", v, "execs/s", ">= 50000", v >= 50000))
+    return out
+
+
+def table(header, rows):
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+README_BEGIN = "<!-- srdiff bench: begin -->"
+README_END = "<!-- srdiff bench: end -->"
+
+
+def update_readme(text):
+    """Puts `text` between the bench markers of README.md."""
+    path = os.path.join(ROOT, "README.md")
+    with open(path) as f:
+        readme = f.read()
+    i, j = readme.find(README_BEGIN), readme.find(README_END)
+    if i < 0 or j < i:
+        raise SystemExit("srdiff bench: README.md has no %s ... %s section" % (README_BEGIN, README_END))
+    readme = readme[:i + len(README_BEGIN)] + "\n" + text + "\n" + readme[j:]
+    with open(path, "w") as f:
+        f.write(readme)
 
 
 def cmd_bench(a):
@@ -41,52 +137,27 @@ def cmd_bench(a):
         w, n, ops, c, r, ratio = line.split(",")
         rows.append((w, int(n), int(ops), float(c), float(r), float(ratio)))
     runs = 3 if a.quick else 5
-    corpus = find_traces([os.path.join(ROOT, "corpus", "upstream")])
-    extra = []  # (name, value, unit)
-    rc = bench_replay("c", corpus, runs)
-    rr = bench_replay("ref", corpus, runs) if impls.get("ref").available()[0] else 0
-    rows.append(("replay_traces", len(corpus), len(corpus), rc, rr, rc / rr if rr else 0))
-    if impls.get("qemu").available()[0]:
-        qemu = impls.get("qemu")
-        one = [os.path.join(ROOT, "corpus", "upstream", "new_consumes_directory.trace")]
-        boots = []
-        for _ in range(runs):
-            t0 = time.time()
-            qemu.run(one, 1)
-            boots.append(time.time() - t0)
-        t0 = time.time()
-        qemu.run(corpus, 1)
-        tq = time.time() - t0
-        extra.append(("qemu_boot_one_trace", median(boots) * 1000, "ms"))
-        extra.append(("qemu_replay", len(corpus) / tq, "traces/s"))
-    fz = build.tool("fuzz_diff")
-    if os.path.exists(fz):
-        tmp = tempfile.mkdtemp(prefix="srbench")
-        cases = []
-        for i, t in enumerate(corpus):
-            with open(t) as f:
-                data = fuzz_encode(f.read())
-            path = os.path.join(tmp, "c%03d" % i)
-            with open(path, "wb") as f:
-                f.write(data)
-            cases.append(path)
-        p = subprocess.run([fz, "--bench"] + cases, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        m = re.search(rb"([0-9.]+) execs/s", p.stdout)
-        if m:
-            extra.append(("fuzz_harness_replay", float(m.group(1)), "execs/s (c+ref, one core, no AFL)"))
+    tmp = tempfile.mkdtemp(prefix="srbench")
+    try:
+        gl = goals(a, tmp, runs)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%-24s %8s %9s %14s %14s  %s" % ("workload", "n", "ops", "c ops/s", "ref ops/s", "ratio"))
-    for w, n, ops, c, r, ratio in rows:
-        print("%-24s %8d %9d %14.0f %14.0f  ratio=%.2f" % (w, n, ops, c, r, ratio))
-    for name, v, unit in extra:
-        print("%-24s %s %s" % (name, ("%.1f" % v), unit))
+    work = table(["workload", "N", "ops", "c ops/s", "ref ops/s", "c / ref"],
+                 [[w, str(n), str(ops), "%.0f" % c, "%.0f" % r, "%.2f" % ratio] for w, n, ops, c, r, ratio in rows])
+    goal = table(["figure", "measured", "goal", ""], [g.cells() for g in gl])
+    print(work + "\n\n" + goal)
     with open(os.path.join(outdir, "bench.csv"), "w") as f:
         f.write("workload,n,ops,c_ops_per_s,ref_ops_per_s,ratio\n")
         for r in rows:
             f.write("%s,%d,%d,%.0f,%.0f,%.2f\n" % r)
-        for name, v, unit in extra:
-            f.write("%s,,,%.1f,,%s\n" % (name, v, unit))
+        for g in gl:
+            f.write("%s,,,%.6g,,%s\n" % (g.name.replace(",", ";"), g.value, g.unit))
     plot(rows, outdir)
+    if a.readme:
+        shutil.copy(os.path.join(outdir, "bench.png"), os.path.join(ROOT, "docs", "bench.png")) \
+            if os.path.exists(os.path.join(outdir, "bench.png")) else None
+        update_readme("Measured by `srdiff bench%s` on %s (%d cores):\n\n%s\n\n%s" % (
+            " --quick" if a.quick else "", time.strftime("%Y-%m-%d"), os.cpu_count() or 1, work, goal))
     return 0
 
 

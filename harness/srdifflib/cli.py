@@ -402,6 +402,7 @@ def parser():
     be = sub.add_parser("bench", help="benchmarks")
     be.add_argument("--quick", action="store_true")
     be.add_argument("--out")
+    be.add_argument("--readme", action="store_true", help="write the figures into README.md and docs/bench.png")
     b = sub.add_parser("build", parents=[common], help="build implementations")
     b.add_argument("--impl")
     return ap

@@ -11,6 +11,7 @@ make a test fail).
 """
 import glob
 import importlib.util
+import collections
 import os
 import re
 import subprocess
@@ -219,6 +220,7 @@ class Corpus(unittest.TestCase):
             results = read_results(trace)
             if results is None:
                 continue
+            results = collections.deque(results)
             c = optable.Checker(rows)
             with open(trace, "rb") as f:
                 lines = optable.split_lines(f.read())
@@ -227,7 +229,7 @@ class Corpus(unittest.TestCase):
                 op, _ = c.line(raw, result)
                 if op is None or op.proc == "pre":
                     continue
-                results.pop(0)
+                results.popleft()
                 kinds = optable.result_kinds(result) & set(op.results)
                 self.assertTrue(kinds, "%s: %s printed %r" % (trace, op.id, result))
                 seen.update((op.id, k) for k in kinds)
