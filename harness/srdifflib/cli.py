@@ -384,6 +384,7 @@ def parser():
     fz.add_argument("--jobs-replay", type=int, default=jobs, help="processes for the seed replay")
     fz.add_argument("--harness", help=argparse.SUPPRESS)  # a prebuilt AFL++ fuzz_diff (srdiff mutants)
     fz.add_argument("--replay", help=argparse.SUPPRESS)   # a prebuilt plain fuzz_diff
+    fz.add_argument("--seeds-replayed", action="store_true", help=argparse.SUPPRESS)  # srdiff mutants
     mu = sub.add_parser("mutants", parents=[common], help="mutation testing of the harness on c/kernel/")
     mu.add_argument("--seed", type=int, default=1)
     mu.add_argument("--count", type=int, default=30)

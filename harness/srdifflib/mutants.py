@@ -81,11 +81,11 @@ NOT_CALLS = {"return", "if", "while", "for", "switch", "sizeof", "kassert", "do"
 
 
 class Mutant:
-    __slots__ = ("file", "line", "col", "op", "old", "new", "verdict", "by", "secs")
+    __slots__ = ("file", "line", "col", "op", "old", "new", "verdict", "by", "secs", "afl")
 
     def __init__(self, file, line, col, op, old, new):
         self.file, self.line, self.col, self.op, self.old, self.new = file, line, col, op, old, new
-        self.verdict, self.by, self.secs = None, None, 0.0
+        self.verdict, self.by, self.secs, self.afl = None, None, 0.0, None
 
     def key(self):
         return (self.file, self.line, self.col, self.op, self.new)
@@ -308,8 +308,10 @@ class Worker:
                 argv = [sys.executable, SRDIFF, "fuzz", "--time", str(a.fuzz_time), "--stop-on-first", "--jobs", "1",
                         "--jobs-replay", "1", "--harness", os.path.join(self.afl, "fuzz_diff"),
                         "--replay", os.path.join(self.plain, "fuzz_diff"), "--out", os.path.join(self.dir, "campaign"),
-                        "--progress", "1000"]
+                        "--progress", "1000", "--seeds-replayed"]
                 rc, secs, out = run_bounded(argv, env, a.fuzz_time * 3 + 120)
+                ran = re.search(r"AFL\+\+ ran ([0-9.]+) s: (\d+) execs", out)
+                m.afl = (float(ran.group(1)), int(ran.group(2))) if ran else (0.0, 0)
                 if rc is None or rc == 1:
                     m.verdict, m.by = "killed", "fuzz" + (" (hang)" if rc is None else "")
                     fnd = re.search(r"FINDING 1: (.*?) \(", out)
@@ -422,10 +424,16 @@ def summary(a, chosen, out, secs):
     for m in killed:
         step = m.by.split(" ")[0].split(":")[0]
         by[step] = by.get(step, 0) + 1
+    fuzzed = [m for m in chosen if m.afl is not None]
+    afl_note = ""
+    if fuzzed:
+        afl_note = "; fuzzed %d mutant(s): AFL++ ran %.0f s in all (%.1f s each on average), %d execs" % (
+            len(fuzzed), sum(m.afl[0] for m in fuzzed), sum(m.afl[0] for m in fuzzed) / len(fuzzed),
+            sum(m.afl[1] for m in fuzzed))
     lines = ["mutation score: %d/%d killed (%.1f%%) -- seed %d, %d drawn, %d stillborn, %d errors, fuzz %d s, %.0f s" %
              (len(killed), counted, 100.0 * len(killed) / counted if counted else 0.0, a.seed, len(chosen),
               len(stillborn), len(errors), a.fuzz_time, secs),
-             "killed by: " + (", ".join("%s %d" % kv for kv in sorted(by.items())) or "none")]
+             "killed by: " + (", ".join("%s %d" % kv for kv in sorted(by.items())) or "none") + afl_note]
     if survived:
         lines.append("surviving mutants (file:line, operator, change, reason):")
         for m in survived:
@@ -440,5 +448,6 @@ def summary(a, chosen, out, secs):
         f.write(text)
         f.write("all mutants:\n")
         for m in chosen:
-            f.write("  %-9s %s %-5s %s %s %.1fs\n" % (m.verdict, m.where(), m.op, m.change(), m.by or "", m.secs))
+            f.write("  %-9s %s %-5s %s %s %.1fs%s\n" % (m.verdict, m.where(), m.op, m.change(), m.by or "", m.secs,
+                                                       " (AFL++ %.1f s, %d execs)" % m.afl if m.afl else ""))
     return 1 if errors else 0
