@@ -338,8 +338,11 @@ def cmd_fuzz(a):
                    AFL_NO_CRASH_README="1", SRDIFF_FUZZ_STATS=counter)
     if a.stop_on_first:
         run_env["AFL_BENCH_UNTIL_CRASH"] = "1"
+    # AFL++ stops where the analysis' reserve starts when there is anything
+    # to analyse, else it may use the reserve too (less 1.5 s to stop it)
     t_afl_end = t_start + total - reserve
-    budget = int(t_afl_end - time.time())
+    t_afl_last = t_start + total - 1.5
+    budget = int(t_afl_last - time.time())
     procs = []
     if budget >= 1 and os.listdir(seeds):
         for j in range(max(1, a.jobs)):
@@ -362,7 +365,7 @@ def cmd_fuzz(a):
                 first_crash = now - t_start
             if a.stop_on_first and (crashes or findings):
                 break
-            if now >= t_afl_end:
+            if now >= t_afl_last or (now >= t_afl_end and (crashes or findings)):
                 break
             if now - last_print >= a.progress:
                 execs = read_counter(counter)
