@@ -89,15 +89,45 @@ static bk_node *split(bk_node *x)
 	return y;
 }
 
-/* Inserts the mapping (k, g, e), k absent, below x; returns the new right
- * sibling of x when x had to split. */
-static bk_node *tree_insert(bk_node *x, uint32_t k, uint32_t g, bk_entry *e)
+/* The gap before entry e: what find_available_space measures (0 where the
+ * previous mapping ends past e's start, which live states never have). */
+static uint32_t gap_before(const bk_entry *e)
+{
+	uint32_t end = e->prev ? e->prev->m.address + e->prev->m.length : 0x00200000u;
+	if (e->prev && end == 0)
+		return 0; /* the previous mapping reaches the top of the address space */
+	return e->m.address >= end ? e->m.address - end : 0;
+}
+
+/* Inserts entry e (its key k absent) below x, and into the list of
+ * entries; *next_elsewhere is set when the next entry is in another leaf
+ * (its hole is then still to update). Returns the new right sibling of x
+ * when x had to split. */
+static bk_node *tree_insert(userspace_bookkeeping *bk, bk_node *x, uint32_t k, bk_entry *e, bool *next_elsewhere)
 {
 	if (x->leaf) {
-		slot_insert(x, count_below(x, k), k, g, e);
+		uint32_t i = count_below(x, k);
+		if (i < x->n) {
+			e->next = x->ptr[i];
+			e->prev = e->next->prev;
+		} else {
+			e->prev = x->n ? x->ptr[x->n - 1] : 0;
+			e->next = e->prev ? e->prev->next : 0;
+		}
+		if (e->prev)
+			e->prev->next = e;
+		else
+			bk->first = e;
+		if (e->next)
+			e->next->prev = e;
+		slot_insert(x, i, k, gap_before(e), e);
+		if (i + 1 < x->n)
+			x->gap[i + 1] = gap_before(e->next);
+		else
+			*next_elsewhere = e->next != 0;
 	} else {
 		uint32_t i = slot_for(x, k);
-		bk_node *s = tree_insert(x->ptr[i], k, g, e);
+		bk_node *s = tree_insert(bk, x->ptr[i], k, e, next_elsewhere);
 		refresh(x, i);
 		if (s)
 			slot_insert(x, i + 1, s->key[0], node_max(s), s);
@@ -147,18 +177,42 @@ static void fix_underflow(bk_node *x, uint32_t i)
 	merge(x, i > 0 ? i - 1 : i);
 }
 
-/* Takes the mapping keyed k (which is present) out of the subtree of x;
- * returns its entry. */
-static bk_entry *tree_remove(bk_node *x, uint32_t k)
+/* Takes the mapping keyed k, `length` long, out of the subtree of x and
+ * out of the list of entries; returns its entry. Changes nothing and
+ * returns NULL with *err set when no mapping starts at k (InvalidAddress)
+ * or its length differs (InvalidSize). *next_elsewhere is set when the next
+ * entry is in another leaf (its hole is then still to update). */
+static bk_entry *tree_remove(userspace_bookkeeping *bk, bk_node *x, uint32_t k, uint32_t length, kernel_error *err,
+                             bool *next_elsewhere)
 {
 	uint32_t i = slot_for(x, k);
 	if (x->leaf) {
 		bk_entry *e = x->ptr[i];
+		if (x->key[i] != k) {
+			*err = kerr_invalid_address(k);
+			return 0;
+		}
+		if (e->m.length != length) {
+			*err = kerr_invalid_size(length);
+			return 0;
+		}
+		if (e->prev)
+			e->prev->next = e->next;
+		else
+			bk->first = e->next;
+		if (e->next)
+			e->next->prev = e->prev;
 		slot_remove(x, i);
+		if (i < x->n)
+			x->gap[i] = gap_before(e->next);
+		else
+			*next_elsewhere = e->next != 0;
 		return e;
 	}
 	bk_node *c = x->ptr[i];
-	bk_entry *e = tree_remove(c, k);
+	bk_entry *e = tree_remove(bk, c, k, length, err, next_elsewhere);
+	if (!e)
+		return 0;
 	if (c->n < BK_MIN)
 		fix_underflow(x, i);
 	else
@@ -173,18 +227,6 @@ static uint32_t tree_set_gap(bk_node *x, uint32_t k, uint32_t g)
 	uint32_t i = slot_for(x, k);
 	x->gap[i] = x->leaf ? g : tree_set_gap(x->ptr[i], k, g);
 	return node_max(x);
-}
-
-/* BTreeMap::get */
-static bk_entry *tree_get(const userspace_bookkeeping *bk, vaddr_t k)
-{
-	const bk_node *x = bk->root;
-	if (!x)
-		return 0;
-	while (!x->leaf)
-		x = x->ptr[slot_for(x, k)];
-	uint32_t i = slot_for(x, k);
-	return x->key[i] == k ? x->ptr[i] : 0;
 }
 
 /* range(key..).next(): smallest key >= k. */
@@ -214,16 +256,6 @@ static bk_entry *tree_floor(const userspace_bookkeeping *bk, vaddr_t k)
 	return x->ptr[slot_for(x, k)];
 }
 
-/* The gap before entry e: what find_available_space measures (0 where the
- * previous mapping ends past e's start, which live states never have). */
-static uint32_t gap_before(const bk_entry *e)
-{
-	uint32_t end = e->prev ? e->prev->m.address + e->prev->m.length : 0x00200000u;
-	if (e->prev && end == 0)
-		return 0; /* the previous mapping reaches the top of the address space */
-	return e->m.address >= end ? e->m.address - end : 0;
-}
-
 static void tree_free(bk_node *x)
 {
 	if (!x->leaf)
@@ -236,20 +268,13 @@ static void tree_free(bk_node *x)
 static void bk_insert(userspace_bookkeeping *bk, mapping m)
 {
 	bk_entry *e = bk_alloc(sizeof(*e));
+	bool next_elsewhere = false;
 	e->m = m;
-	e->prev = tree_floor(bk, m.address);
-	e->next = e->prev ? e->prev->next : bk->first;
-	if (e->prev)
-		e->prev->next = e;
-	else
-		bk->first = e;
-	if (e->next)
-		e->next->prev = e;
 	if (!bk->root) {
 		bk->root = node_new(true);
 		bk->height = 1;
 	}
-	bk_node *s = tree_insert(bk->root, m.address, gap_before(e), e);
+	bk_node *s = tree_insert(bk, bk->root, m.address, e, &next_elsewhere);
 	if (s) {
 		bk_node *r = node_new(false);
 		slot_insert(r, 0, bk->root->key[0], node_max(bk->root), bk->root);
@@ -257,16 +282,24 @@ static void bk_insert(userspace_bookkeeping *bk, mapping m)
 		bk->root = r;
 		bk->height++;
 	}
-	if (e->next)
+	if (next_elsewhere)
 		tree_set_gap(bk->root, e->next->m.address, gap_before(e->next));
 	bk->count++;
 }
 
-/* BTreeMap::remove of a key known to be present; returns its entry, out of
- * the tree and the list. */
-static bk_entry *bk_remove(userspace_bookkeeping *bk, vaddr_t address)
+/* BTreeMap::remove of the mapping at `address`, checked to be `length`
+ * long; returns its entry, out of the tree and the list, or NULL with *err
+ * set (and nothing changed). */
+static bk_entry *bk_remove(userspace_bookkeeping *bk, vaddr_t address, uint32_t length, kernel_error *err)
 {
-	bk_entry *e = tree_remove(bk->root, address);
+	bool next_elsewhere = false;
+	if (!bk->root) {
+		*err = kerr_invalid_address(address);
+		return 0;
+	}
+	bk_entry *e = tree_remove(bk, bk->root, address, length, err, &next_elsewhere);
+	if (!e)
+		return 0;
 	bk_node *r = bk->root;
 	if (r->n == 0) {
 		arch_free(r);
@@ -278,14 +311,8 @@ static bk_entry *bk_remove(userspace_bookkeeping *bk, vaddr_t address)
 		arch_free(r);
 	}
 	bk->count--;
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		bk->first = e->next;
-	if (e->next) {
-		e->next->prev = e->prev;
+	if (next_elsewhere)
 		tree_set_gap(bk->root, e->next->m.address, gap_before(e->next));
-	}
 	return e;
 }
 
@@ -414,12 +441,10 @@ kernel_error userspace_bookkeeping_add_mapping(userspace_bookkeeping *bk, mappin
 /* UserspaceBookkeeping::remove_mapping */
 kernel_error userspace_bookkeeping_remove_mapping(userspace_bookkeeping *bk, vaddr_t address, uint32_t length, mapping *out)
 {
-	bk_entry *e = tree_get(bk, address);
+	kernel_error err = kerr_ok();
+	bk_entry *e = bk_remove(bk, address, length, &err);
 	if (!e)
-		return kerr_invalid_address(address);
-	if (e->m.length != length)
-		return kerr_invalid_size(length);
-	e = bk_remove(bk, address);
+		return err;
 	*out = e->m;
 	arch_free(e);
 	return kerr_ok();
