@@ -385,7 +385,9 @@ query_memory userspace_bookkeeping_mapping_at(const userspace_bookkeeping *bk, v
 		return q;
 	}
 	start_addr = m ? ck_add(m->address, m->length) : 0;
-	m = userspace_bookkeeping_mapping_at_or_following(bk, address);
+	/* mapping_at_or_following(address): no mapping starts at `address` (it
+	 * would contain it), so it is the one after m, or the first */
+	m = m ? userspace_bookkeeping_next(bk, m) : userspace_bookkeeping_first(bk);
 	if (m)
 		length = ck_sub(m->address, start_addr);
 	else
