@@ -93,7 +93,13 @@ add_test(NAME gen.unittest COMMAND ${Python3_EXECUTABLE} test_gen.py
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/harness)
 add_test(NAME gen.validity COMMAND ${Python3_EXECUTABLE} test_gen.py validity
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/harness)
-set_tests_properties(gen.unittest gen.validity PROPERTIES LABELS gen TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77)
+# gen.semantics runs generated traces on the reference model (srref) and is
+# SKIPPED when it is not built.
+add_test(NAME gen.semantics COMMAND ${Python3_EXECUTABLE} test_gen.py semantics
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/harness)
+set_tests_properties(gen.unittest gen.validity gen.semantics PROPERTIES LABELS gen TIMEOUT ${SR_HANG}
+                     SKIP_RETURN_CODE 77)
+set_tests_properties(gen.semantics PROPERTIES ENVIRONMENT "${SR_TEST_ENV}")
 
 # The Rust reference model and the C port behind upstream's Rust API
 # (reference/cport, crate sunrise_mm_c), with the cargo CMake found, and
@@ -134,3 +140,8 @@ if(TARGET sr-kernel AND TARGET sr-stub-kernel)
   set_tests_properties(qemu.runner PROPERTIES LABELS qemu SKIP_RETURN_CODE 77 TIMEOUT ${SR_HANG}
     ENVIRONMENT "SR_KERNEL=$<TARGET_FILE:sr-kernel>;SR_STUB_KERNEL=$<TARGET_FILE:sr-stub-kernel>")
 endif()
+
+# `srdiff record` reproduces every golden from upstream (label upstream).
+add_test(NAME upstream.record COMMAND bash ${CMAKE_SOURCE_DIR}/ci/upstream_record.sh ${CMAKE_BINARY_DIR}/upstream-record)
+set_tests_properties(upstream.record PROPERTIES LABELS upstream TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77
+                     RESOURCE_LOCK upstream)

@@ -1,5 +1,5 @@
 /* sr_run.c -- sr-run: replays traces on the hosted C port (the runner over
- * the port and the simulated machine, c/hosted).
+ * the port and the simulated machine, c/hostsim).
  *
  *   sr-run [--check] [--] TRACE
  *       The result stream on stdout. Exit status: 0 ran to its end or to a
