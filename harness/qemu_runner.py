@@ -23,10 +23,10 @@ the traces over that many QEMUs), or iterates replay(...), which yields
 each trace's result in order as soon as it is known. Comparing streams with
 goldens is not this module's business.
 
-How it works. QEMU boots the kernel (c/i386) once for the whole run; guest
+How it works. QEMU boots the kernel (c/baremetal) once for the whole run; guest
 RAM is a memfd that this process maps too (memory-backend-file, share=on),
 and the kernel finds a control page and two rings there (layout and record
-formats: c/i386/srio.h). Traces are streamed into the input ring in bounded
+formats: c/baremetal/srio.h). Traces are streamed into the input ring in bounded
 chunks of whole lines; results come back through the output ring in bulk.
 The guest rings a doorbell (one byte on isa-debugcon) when a trace ends or
 when it waits for input. Input is read at most READ_AHEAD bytes ahead of

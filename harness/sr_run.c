@@ -1,5 +1,5 @@
 /* sr_run.c -- sr-run: replays traces on the hosted C port (the runner over
- * the port and the simulated machine, c/hosted).
+ * the port and the simulated machine, c/hostsim).
  *
  *   sr-run [--check] [--] TRACE
  *       The result stream on stdout. Exit status: 0 ran to its end or to a
@@ -161,8 +161,10 @@ static int run_batch(char **paths, int n, const runner_opts *opts)
 		mo.n = me.n = 0;
 		int rc = replay_path(paths[i], &out, &err, opts, 0);
 		printf("@srdiff %d %zu %zu\n", rc, mo.n, me.n);
-		fwrite(mo.b, 1, mo.n, stdout);
-		fwrite(me.b, 1, me.n, stdout);
+		if (mo.n) /* mo.b is NULL until something is written */
+			fwrite(mo.b, 1, mo.n, stdout);
+		if (me.n)
+			fwrite(me.b, 1, me.n, stdout);
 	}
 	free(mo.b);
 	free(me.b);

@@ -2,202 +2,318 @@
 #include "bookkeeping.h"
 #include "lands.h"
 
-/* ---- the ordered map --------------------------------------------------- */
+/* ---- the ordered map: a B+-tree (see bookkeeping.h) ------------------- */
 
-static int height(const bk_node *n) { return n ? n->height : 0; }
-
-static uint32_t max_gap(const bk_node *n) { return n ? n->max_gap : 0; }
-
-static void update(bk_node *n)
+/* The largest hole of the subtree of x. */
+static uint32_t node_max(const bk_node *x)
 {
-	int l = height(n->left), r = height(n->right);
-	n->height = (l > r ? l : r) + 1;
-	uint32_t g = n->gap, gl = max_gap(n->left), gr = max_gap(n->right);
-	n->max_gap = g > gl ? (g > gr ? g : gr) : (gl > gr ? gl : gr);
+	uint32_t g = 0;
+	for (uint32_t i = 0; i < x->n; i++)
+		g = x->gap[i] > g ? x->gap[i] : g;
+	return g;
 }
 
-static bk_node *rotate_right(bk_node *n)
+/* The last slot of x whose key is <= k (0 when none): where k belongs. */
+static uint32_t slot_for(const bk_node *x, uint32_t k)
 {
-	bk_node *l = n->left;
-	n->left = l->right;
-	l->right = n;
-	update(n);
-	update(l);
-	return l;
+	uint32_t c = 0;
+	for (uint32_t i = 1; i < x->n; i++)
+		c += x->key[i] <= k;
+	return c;
 }
 
-static bk_node *rotate_left(bk_node *n)
+/* The number of slots of x whose key is < k. */
+static uint32_t count_below(const bk_node *x, uint32_t k)
 {
-	bk_node *r = n->right;
-	n->right = r->left;
-	r->left = n;
-	update(n);
-	update(r);
-	return r;
+	uint32_t c = 0;
+	for (uint32_t i = 0; i < x->n; i++)
+		c += x->key[i] < k;
+	return c;
 }
 
-/* Restores the AVL balance of n after one insertion or removal below it. */
-static bk_node *rebalance(bk_node *n)
+static void slot_insert(bk_node *x, uint32_t i, uint32_t k, uint32_t g, void *p)
 {
-	update(n);
-	int bal = height(n->left) - height(n->right);
-	if (bal > 1) {
-		if (height(n->left->left) < height(n->left->right))
-			n->left = rotate_left(n->left);
-		return rotate_right(n);
-	}
-	if (bal < -1) {
-		if (height(n->right->right) < height(n->right->left))
-			n->right = rotate_right(n->right);
-		return rotate_left(n);
-	}
-	return n;
+	uint32_t tail = x->n - i;
+	memmove(&x->key[i + 1], &x->key[i], tail * sizeof(x->key[0]));
+	memmove(&x->gap[i + 1], &x->gap[i], tail * sizeof(x->gap[0]));
+	memmove(&x->ptr[i + 1], &x->ptr[i], tail * sizeof(x->ptr[0]));
+	x->key[i] = k;
+	x->gap[i] = g;
+	x->ptr[i] = p;
+	x->n++;
 }
 
-/* Inserts node (its key is not present). */
-static bk_node *tree_insert(bk_node *root, bk_node *node)
+static void slot_remove(bk_node *x, uint32_t i)
 {
-	if (!root)
-		return node;
-	if (node->m.address < root->m.address)
-		root->left = tree_insert(root->left, node);
-	else
-		root->right = tree_insert(root->right, node);
-	return rebalance(root);
+	uint32_t tail = x->n - i - 1;
+	memmove(&x->key[i], &x->key[i + 1], tail * sizeof(x->key[0]));
+	memmove(&x->gap[i], &x->gap[i + 1], tail * sizeof(x->gap[0]));
+	memmove(&x->ptr[i], &x->ptr[i + 1], tail * sizeof(x->ptr[0]));
+	x->n--;
 }
 
-/* Detaches the minimum of the subtree into *min. */
-static bk_node *tree_remove_min(bk_node *root, bk_node **min)
+/* Recomputes what inner node x keeps of its child i. */
+static void refresh(bk_node *x, uint32_t i)
 {
-	if (!root->left) {
-		*min = root;
-		return root->right;
-	}
-	root->left = tree_remove_min(root->left, min);
-	return rebalance(root);
+	const bk_node *c = x->ptr[i];
+	x->key[i] = c->key[0];
+	x->gap[i] = node_max(c);
 }
 
-/* Detaches the node keyed `key` into *out (which must exist). */
-static bk_node *tree_remove(bk_node *root, vaddr_t key, bk_node **out)
+static void *bk_alloc(size_t size)
 {
-	if (key < root->m.address) {
-		root->left = tree_remove(root->left, key, out);
-	} else if (key > root->m.address) {
-		root->right = tree_remove(root->right, key, out);
-	} else {
-		*out = root;
-		if (!root->left)
-			return root->right;
-		if (!root->right)
-			return root->left;
-		bk_node *min;
-		bk_node *right = tree_remove_min(root->right, &min);
-		min->left = root->left;
-		min->right = right;
-		return rebalance(min);
-	}
-	return rebalance(root);
+	void *p = arch_alloc(size);
+	if (!p)
+		panic("bookkeeping: memory allocation failed");
+	return p;
 }
 
-/* BTreeMap::get */
-static bk_node *tree_get(bk_node *n, vaddr_t key)
+static bk_node *node_new(bool leaf)
 {
-	while (n && n->m.address != key)
-		n = key < n->m.address ? n->left : n->right;
-	return n;
+	bk_node *x = bk_alloc(sizeof(*x));
+	x->n = 0;
+	x->leaf = leaf;
+	return x;
 }
 
-/* Recomputes the subtree data on the path from the root to `key`. */
-static void tree_fix_path(bk_node *n, vaddr_t key)
+/* Splits a node holding BK_CAP slots; returns its upper half. */
+static bk_node *split(bk_node *x)
 {
-	if (!n)
-		return;
-	if (key < n->m.address)
-		tree_fix_path(n->left, key);
-	else if (key > n->m.address)
-		tree_fix_path(n->right, key);
-	update(n);
+	bk_node *y = node_new(x->leaf);
+	uint32_t h = BK_CAP / 2;
+	y->n = BK_CAP - h;
+	memcpy(y->key, x->key + h, y->n * sizeof(x->key[0]));
+	memcpy(y->gap, x->gap + h, y->n * sizeof(x->gap[0]));
+	memcpy(y->ptr, x->ptr + h, y->n * sizeof(x->ptr[0]));
+	x->n = h;
+	return y;
 }
 
-/* The gap before node n: what find_available_space measures (0 where the
- * previous mapping ends past n's start, which live states never have). */
-static uint32_t gap_before(const bk_node *n)
+/* The gap before entry e: what find_available_space measures (0 where the
+ * previous mapping ends past e's start, which live states never have). */
+static uint32_t gap_before(const bk_entry *e)
 {
-	uint32_t end = n->prev ? n->prev->m.address + n->prev->m.length : 0x00200000u;
-	if (n->prev && end == 0)
+	uint32_t end = e->prev ? e->prev->m.address + e->prev->m.length : 0x00200000u;
+	if (e->prev && end == 0)
 		return 0; /* the previous mapping reaches the top of the address space */
-	return n->m.address >= end ? n->m.address - end : 0;
+	return e->m.address >= end ? e->m.address - end : 0;
 }
 
-/* range(key..).next(): smallest key >= key. */
-static bk_node *tree_ceil(bk_node *n, vaddr_t key)
+/* Inserts entry e (its key k absent) below x, and into the list of
+ * entries; *next_elsewhere is set when the next entry is in another leaf
+ * (its hole is then still to update). Returns the new right sibling of x
+ * when x had to split. */
+static bk_node *tree_insert(userspace_bookkeeping *bk, bk_node *x, uint32_t k, bk_entry *e, bool *next_elsewhere)
 {
-	bk_node *best = 0;
-	while (n) {
-		if (n->m.address >= key) {
-			best = n;
-			n = n->left;
+	if (x->leaf) {
+		uint32_t i = count_below(x, k);
+		if (i < x->n) {
+			e->next = x->ptr[i];
+			e->prev = e->next->prev;
 		} else {
-			n = n->right;
+			e->prev = x->n ? x->ptr[x->n - 1] : 0;
+			e->next = e->prev ? e->prev->next : 0;
+		}
+		if (e->prev)
+			e->prev->next = e;
+		else
+			bk->first = e;
+		if (e->next)
+			e->next->prev = e;
+		slot_insert(x, i, k, gap_before(e), e);
+		if (i + 1 < x->n)
+			x->gap[i + 1] = gap_before(e->next);
+		else
+			*next_elsewhere = e->next != 0;
+	} else {
+		uint32_t i = slot_for(x, k);
+		bk_node *s = tree_insert(bk, x->ptr[i], k, e, next_elsewhere);
+		refresh(x, i);
+		if (s)
+			slot_insert(x, i + 1, s->key[0], node_max(s), s);
+	}
+	return x->n == BK_CAP ? split(x) : 0;
+}
+
+/* Merges child j + 1 of x into child j. */
+static void merge(bk_node *x, uint32_t j)
+{
+	bk_node *l = x->ptr[j], *r = x->ptr[j + 1];
+	memcpy(l->key + l->n, r->key, r->n * sizeof(r->key[0]));
+	memcpy(l->gap + l->n, r->gap, r->n * sizeof(r->gap[0]));
+	memcpy(l->ptr + l->n, r->ptr, r->n * sizeof(r->ptr[0]));
+	l->n += r->n;
+	arch_free(r);
+	slot_remove(x, j + 1);
+	refresh(x, j);
+}
+
+/* Child i of x holds BK_MIN - 1 slots: takes one from a sibling that can
+ * spare it, or merges it with a sibling. */
+static void fix_underflow(bk_node *x, uint32_t i)
+{
+	bk_node *c = x->ptr[i];
+	if (i > 0) {
+		bk_node *l = x->ptr[i - 1];
+		if (l->n > BK_MIN) {
+			uint32_t t = l->n - 1;
+			slot_insert(c, 0, l->key[t], l->gap[t], l->ptr[t]);
+			l->n--;
+			refresh(x, i - 1);
+			refresh(x, i);
+			return;
 		}
 	}
-	return best;
-}
-
-/* range(0..=key).rev().next(): largest key <= key. */
-static bk_node *tree_floor(bk_node *n, vaddr_t key)
-{
-	bk_node *best = 0;
-	while (n) {
-		if (n->m.address <= key) {
-			best = n;
-			n = n->right;
-		} else {
-			n = n->left;
+	if (i + 1 < x->n) {
+		bk_node *r = x->ptr[i + 1];
+		if (r->n > BK_MIN) {
+			slot_insert(c, c->n, r->key[0], r->gap[0], r->ptr[0]);
+			slot_remove(r, 0);
+			refresh(x, i);
+			refresh(x, i + 1);
+			return;
 		}
 	}
-	return best;
+	merge(x, i > 0 ? i - 1 : i);
 }
 
-/* Drops the subtree in ascending key order (BTreeMap's drop order). */
-static void tree_drop(bk_node *n)
+/* Takes the mapping keyed k, `length` long, out of the subtree of x and
+ * out of the list of entries; returns its entry. Changes nothing and
+ * returns NULL with *err set when no mapping starts at k (InvalidAddress)
+ * or its length differs (InvalidSize). *next_elsewhere is set when the next
+ * entry is in another leaf (its hole is then still to update). */
+static bk_entry *tree_remove(userspace_bookkeeping *bk, bk_node *x, uint32_t k, uint32_t length, kernel_error *err,
+                             bool *next_elsewhere)
 {
-	if (!n)
-		return;
-	tree_drop(n->left);
-	bk_node *right = n->right;
-	mapping_drop(&n->m);
-	arch_free(n);
-	tree_drop(right);
+	uint32_t i = slot_for(x, k);
+	if (x->leaf) {
+		bk_entry *e = x->ptr[i];
+		if (x->key[i] != k) {
+			*err = kerr_invalid_address(k);
+			return 0;
+		}
+		if (e->m.length != length) {
+			*err = kerr_invalid_size(length);
+			return 0;
+		}
+		if (e->prev)
+			e->prev->next = e->next;
+		else
+			bk->first = e->next;
+		if (e->next)
+			e->next->prev = e->prev;
+		slot_remove(x, i);
+		if (i < x->n)
+			x->gap[i] = gap_before(e->next);
+		else
+			*next_elsewhere = e->next != 0;
+		return e;
+	}
+	bk_node *c = x->ptr[i];
+	bk_entry *e = tree_remove(bk, c, k, length, err, next_elsewhere);
+	if (!e)
+		return 0;
+	if (c->n < BK_MIN)
+		fix_underflow(x, i);
+	else
+		refresh(x, i);
+	return e;
+}
+
+/* Sets the hole before the mapping keyed k (present); returns the largest
+ * hole of x's subtree. */
+static uint32_t tree_set_gap(bk_node *x, uint32_t k, uint32_t g)
+{
+	uint32_t i = slot_for(x, k);
+	x->gap[i] = x->leaf ? g : tree_set_gap(x->ptr[i], k, g);
+	return node_max(x);
+}
+
+/* range(key..).next(): smallest key >= k. */
+static bk_entry *tree_ceil(const userspace_bookkeeping *bk, vaddr_t k)
+{
+	const bk_node *x = bk->root;
+	if (!x)
+		return 0;
+	while (!x->leaf)
+		x = x->ptr[slot_for(x, k)];
+	uint32_t i = count_below(x, k);
+	if (i < x->n)
+		return x->ptr[i];
+	/* every key of this leaf is below k; the next one is the answer */
+	return ((bk_entry *)x->ptr[x->n - 1])->next;
+}
+
+/* range(0..=key).rev().next(): largest key <= k. */
+static bk_entry *tree_floor(const userspace_bookkeeping *bk, vaddr_t k)
+{
+	const bk_node *x = bk->root;
+	if (!x || x->key[0] > k)
+		return 0;
+	/* key[0] of each node is the lowest key of its subtree, so it stays <= k */
+	while (!x->leaf)
+		x = x->ptr[slot_for(x, k)];
+	return x->ptr[slot_for(x, k)];
+}
+
+static void tree_free(bk_node *x)
+{
+	if (!x->leaf)
+		for (uint32_t i = 0; i < x->n; i++)
+			tree_free(x->ptr[i]);
+	arch_free(x);
 }
 
 /* BTreeMap::insert of a key known to be absent. */
 static void bk_insert(userspace_bookkeeping *bk, mapping m)
 {
-	bk_node *node = arch_alloc(sizeof(*node));
-	if (!node)
-		panic("bookkeeping: memory allocation failed");
-	node->left = node->right = 0;
-	node->height = 1;
-	node->m = m;
-	node->next = tree_ceil(bk->root, m.address);
-	node->prev = node->next ? node->next->prev : bk->last;
-	if (node->prev)
-		node->prev->next = node;
-	else
-		bk->first = node;
-	if (node->next)
-		node->next->prev = node;
-	else
-		bk->last = node;
-	node->gap = gap_before(node);
-	node->max_gap = node->gap;
-	bk->root = tree_insert(bk->root, node);
-	if (node->next) {
-		node->next->gap = gap_before(node->next);
-		tree_fix_path(bk->root, node->next->m.address);
+	bk_entry *e = bk_alloc(sizeof(*e));
+	bool next_elsewhere = false;
+	e->m = m;
+	if (!bk->root) {
+		bk->root = node_new(true);
+		bk->height = 1;
 	}
+	bk_node *s = tree_insert(bk, bk->root, m.address, e, &next_elsewhere);
+	if (s) {
+		bk_node *r = node_new(false);
+		slot_insert(r, 0, bk->root->key[0], node_max(bk->root), bk->root);
+		slot_insert(r, 1, s->key[0], node_max(s), s);
+		bk->root = r;
+		bk->height++;
+	}
+	if (next_elsewhere)
+		tree_set_gap(bk->root, e->next->m.address, gap_before(e->next));
 	bk->count++;
+}
+
+/* BTreeMap::remove of the mapping at `address`, checked to be `length`
+ * long; returns its entry, out of the tree and the list, or NULL with *err
+ * set (and nothing changed). */
+static bk_entry *bk_remove(userspace_bookkeeping *bk, vaddr_t address, uint32_t length, kernel_error *err)
+{
+	bool next_elsewhere = false;
+	if (!bk->root) {
+		*err = kerr_invalid_address(address);
+		return 0;
+	}
+	bk_entry *e = tree_remove(bk, bk->root, address, length, err, &next_elsewhere);
+	if (!e)
+		return 0;
+	bk_node *r = bk->root;
+	if (r->n == 0) {
+		arch_free(r);
+		bk->root = 0;
+		bk->height = 0;
+	} else if (!r->leaf && r->n == 1) {
+		bk->root = r->ptr[0];
+		bk->height--;
+		arch_free(r);
+	}
+	bk->count--;
+	if (next_elsewhere)
+		tree_set_gap(bk->root, e->next->m.address, gap_before(e->next));
+	return e;
 }
 
 /* ---- UserspaceBookkeeping ---------------------------------------------- */
@@ -207,7 +323,8 @@ void userspace_bookkeeping_new(userspace_bookkeeping *bk)
 {
 	mapping kl, rtl;
 	bk->root = 0;
-	bk->first = bk->last = 0;
+	bk->first = 0;
+	bk->height = 0;
 	bk->count = 0;
 	EXPECT(mapping_new(land_start_addr(&KERNEL_LAND), mapping_frames_none(), 0, land_length(&KERNEL_LAND),
 	                   MEMORY_TYPE_RESERVED, 0, &kl),
@@ -223,24 +340,34 @@ void userspace_bookkeeping_new(userspace_bookkeeping *bk)
 void userspace_bookkeeping_drop(userspace_bookkeeping *bk)
 {
 	bk_node *root = bk->root;
+	bk_entry *e = bk->first;
 	bk->root = 0;
-	bk->first = bk->last = 0;
+	bk->first = 0;
+	bk->height = 0;
 	bk->count = 0;
-	tree_drop(root);
+	/* the mappings in ascending address order (BTreeMap's drop order) */
+	while (e) {
+		bk_entry *next = e->next;
+		mapping_drop(&e->m);
+		arch_free(e);
+		e = next;
+	}
+	if (root)
+		tree_free(root);
 }
 
 /* UserspaceBookkeeping::mapping_at_or_following */
 const mapping *userspace_bookkeeping_mapping_at_or_following(const userspace_bookkeeping *bk, vaddr_t address)
 {
-	bk_node *n = tree_ceil(bk->root, address);
-	return n ? &n->m : 0;
+	bk_entry *e = tree_ceil(bk, address);
+	return e ? &e->m : 0;
 }
 
 /* UserspaceBookkeeping::mapping_at_or_preceding */
 const mapping *userspace_bookkeeping_mapping_at_or_preceding(const userspace_bookkeeping *bk, vaddr_t address)
 {
-	bk_node *n = tree_floor(bk->root, address);
-	return n ? &n->m : 0;
+	bk_entry *e = tree_floor(bk, address);
+	return e ? &e->m : 0;
 }
 
 /* UserspaceBookkeeping::mapping_at */
@@ -258,7 +385,9 @@ query_memory userspace_bookkeeping_mapping_at(const userspace_bookkeeping *bk, v
 		return q;
 	}
 	start_addr = m ? ck_add(m->address, m->length) : 0;
-	m = userspace_bookkeeping_mapping_at_or_following(bk, address);
+	/* mapping_at_or_following(address): no mapping starts at `address` (it
+	 * would contain it), so it is the one after m, or the first */
+	m = m ? userspace_bookkeeping_next(bk, m) : userspace_bookkeeping_first(bk);
 	if (m)
 		length = ck_sub(m->address, start_addr);
 	else
@@ -286,8 +415,8 @@ kernel_error userspace_bookkeeping_is_vacant(const userspace_bookkeeping *bk, va
 	TRY(check_nonzero_length(length));
 	if (!checked_add(address, length - 1, &end_addr))
 		return kerr_invalid_address(address);
-	bk_node *n = tree_ceil(bk->root, address);
-	*out = !(n && n->m.address <= end_addr);
+	bk_entry *e = tree_ceil(bk, address);
+	*out = !(e && e->m.address <= end_addr);
 	return kerr_ok();
 }
 
@@ -314,27 +443,12 @@ kernel_error userspace_bookkeeping_add_mapping(userspace_bookkeeping *bk, mappin
 /* UserspaceBookkeeping::remove_mapping */
 kernel_error userspace_bookkeeping_remove_mapping(userspace_bookkeeping *bk, vaddr_t address, uint32_t length, mapping *out)
 {
-	bk_node *n = tree_get(bk->root, address);
-	if (!n)
-		return kerr_invalid_address(address);
-	if (n->m.length != length)
-		return kerr_invalid_size(length);
-	bk_node *removed;
-	bk->root = tree_remove(bk->root, address, &removed);
-	bk->count--;
-	if (removed->prev)
-		removed->prev->next = removed->next;
-	else
-		bk->first = removed->next;
-	if (!removed->next)
-		bk->last = removed->prev;
-	if (removed->next) {
-		removed->next->prev = removed->prev;
-		removed->next->gap = gap_before(removed->next);
-		tree_fix_path(bk->root, removed->next->m.address);
-	}
-	*out = removed->m;
-	arch_free(removed);
+	kernel_error err = kerr_ok();
+	bk_entry *e = bk_remove(bk, address, length, &err);
+	if (!e)
+		return err;
+	*out = e->m;
+	arch_free(e);
 	return kerr_ok();
 }
 
@@ -342,8 +456,8 @@ kernel_error userspace_bookkeeping_remove_mapping(userspace_bookkeeping *bk, vad
 const mapping *userspace_bookkeeping_next(const userspace_bookkeeping *bk, const mapping *m)
 {
 	(void)bk;
-	const bk_node *n = (const bk_node *)((const char *)m - offsetof(bk_node, m));
-	return n->next ? &n->next->m : 0;
+	const bk_entry *e = (const bk_entry *)((const char *)m - offsetof(bk_entry, m));
+	return e->next ? &e->next->m : 0;
 }
 
 /* The mapping with the lowest address. */
@@ -354,21 +468,23 @@ const mapping *userspace_bookkeeping_first(const userspace_bookkeeping *bk)
 
 /* UserspaceBookkeeping::find_available_space: the first hole (in address
  * order, from UserLand's start) at least `length` long. Upstream walks every
- * mapping; each node here also knows the largest hole in its subtree, so the
- * same first hole is found in O(log n). */
+ * mapping; each slot here also knows the largest hole in its subtree, so the
+ * same first hole is found by one descent, in O(log n). */
 kernel_error userspace_bookkeeping_find_available_space(const userspace_bookkeeping *bk, uint32_t length, vaddr_t *out)
 {
 	TRY(check_nonzero_length(length));
-	const bk_node *n = bk->root;
-	while (n && n->max_gap >= length) {
-		if (max_gap(n->left) >= length) {
-			n = n->left;
-		} else if (n->gap >= length) {
-			*out = n->m.address - n->gap;
+	const bk_node *x = bk->root;
+	while (x) {
+		uint32_t i = 0;
+		while (i < x->n && x->gap[i] < length)
+			i++;
+		if (i == x->n)
+			break; /* only at the root: a slot's hole is in its subtree */
+		if (x->leaf) {
+			*out = x->key[i] - x->gap[i];
 			return kerr_ok();
-		} else {
-			n = n->right;
 		}
+		x = x->ptr[i];
 	}
 	return kerr_virtual_memory_exhaustion();
 }

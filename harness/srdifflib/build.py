@@ -115,7 +115,7 @@ def kernel():
     """The i386 kernel booted in QEMU."""
     if os.environ.get("SRDIFF_KERNEL"):
         return os.environ["SRDIFF_KERNEL"]
-    k = cmake_target("sr-kernel", os.path.join("c", "i386", "sr-kernel.elf"))
+    k = cmake_target("sr-kernel", os.path.join("c", "baremetal", "sr-kernel.elf"))
     if not os.path.exists(k):
         raise BuildError("the i386 kernel was not built (%s): is SR_QEMU off?" % k)
     return k

@@ -166,6 +166,15 @@ class TestBoundedMemory(unittest.TestCase):
 
 
 class TestTool(unittest.TestCase):
+    def test_check_with_the_model_in_the_diff(self):
+        """--check runs the checker where there is one and plain replay on
+        the model, instead of failing every trace."""
+        trace = os.path.join(ROOT, "corpus", "upstream", "walk_entries.trace")
+        names = ",".join(i for i in IMPLS if i in ("c", "ref"))
+        p = run([sys.executable, SRDIFF, "diff", "--check", "--impl", names, trace])
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertTrue(p.stdout.endswith(b"1 passed, 0 failed\n"), p.stdout)
+
     def test_interrupt_kills_children_and_summarises(self):
         d = tempfile.mkdtemp(prefix="srint")
         try:

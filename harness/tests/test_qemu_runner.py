@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Tests of harness/qemu_runner.py and the i386 kernel's crash handling.
 
-    SR_KERNEL=build/c/i386/sr-kernel.elf \\
-    SR_STUB_KERNEL=build/c/i386/sr-stub-kernel.elf \\
+    SR_KERNEL=build/c/baremetal/sr-kernel.elf \\
+    SR_STUB_KERNEL=build/c/baremetal/sr-stub-kernel.elf \\
         python3 harness/tests/test_qemu_runner.py [-v]
 
-The stub kernel (c/i386/stub_runner.c) crashes, double-faults, triple-faults
+The stub kernel (c/baremetal/stub_runner.c) crashes, double-faults, triple-faults
 and hangs on request: the runner must report each as status 5 for that
 trace alone, and the next trace must start from a clean machine. The port
 kernel replays the upstream corpus against its goldens, with the kernel's

@@ -1,5 +1,5 @@
 //! Compiles the C port (every `.c` of `c/kernel` and `c/kernel/arch/i386`),
-//! the hosted backend (`c/hosted/sim.c`) and the panic-armed shim
+//! the hosted backend (`c/hostsim/sim.c`) and the panic-armed shim
 //! (`csrc/srp.c`) with the C compiler, archives them with `ar` into
 //! `OUT_DIR/libsrport.a`, and links that archive. Standard library only.
 //!
@@ -44,7 +44,7 @@ fn main() {
     let root = manifest.join("../..").canonicalize().expect("the project root");
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     let kernel = root.join("c/kernel");
-    let hosted = root.join("c/hosted");
+    let hosted = root.join("c/hostsim");
     let include = root.join("c/include");
     let public = include.join("sunrise_mm");
     let csrc = manifest.join("csrc");

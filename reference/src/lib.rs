@@ -9,11 +9,14 @@
 //! * [`phys`], [`alloc`], [`machine`]: physical memory, frame allocator, MMU;
 //! * [`paging`]: page-table walks and KernelLand;
 //! * [`mapping`], [`bookkeeping`], [`process`]: the process-level operations;
-//! * [`parse`], [`model`]: trace lines and the trace state machine;
+//! * [`parse`], [`model`]: trace lines and the trace state machine, which
+//!   runs over a [`backend`] (the model's own kernel, or another
+//!   implementation such as the C port);
 //! * [`ffi`]: a small C interface to the model;
 //! * [`golden`]: the comparison of result streams with the goldens.
 
 pub mod alloc;
+pub mod backend;
 pub mod bookkeeping;
 pub mod ffi;
 pub mod golden;
@@ -26,4 +29,5 @@ pub mod phys;
 pub mod process;
 pub mod types;
 
+pub use backend::{Backend, QueryInfo};
 pub use model::{Model, Outcome};

@@ -1,14 +1,16 @@
 //! The trace-level state machine: named processes, shms and mirrors, the
 //! selected process, the `phys` phase, and the result line of each
-//! operation.
+//! operation. It runs over a [`Backend`]: the model's own kernel by default,
+//! or any other implementation of the memory module (the C port's tests
+//! drive it over the port).
 
 use std::collections::BTreeMap;
 
-use crate::mapping::{MappingFrames, SharedId};
+use crate::backend::Backend;
 use crate::paging::Slot;
 use crate::parse::{parse_line, Cmd, Name};
-use crate::process::{Kernel, Mirror, ProcessMemory};
-use crate::types::{rights_string, Fail, KResult, PERMS_DECLARED_BITS, STATE_DECLARED_BITS};
+use crate::process::Kernel;
+use crate::types::{rights_string, Fail, KResult};
 
 /// Frames free when a trace has no `phys` line.
 pub const DEFAULT_FREE: (u32, u32) = (0x0040_0000, 0x0080_0000);
@@ -28,14 +30,16 @@ pub enum Outcome {
     Panic(String),
 }
 
-/// The whole state a trace runs against.
-#[derive(Default)]
-pub struct Model {
-    k: Kernel,
-    procs: BTreeMap<Name, ProcessMemory>,
+/// The whole state a trace runs against, over backend `B` (the model's own
+/// kernel unless said otherwise).
+pub struct Model<B: Backend = Kernel> {
+    /// Declared first, so dropped first: a backend whose handles refer to
+    /// its machine (the C port) sees them dropped after it, as stale.
+    b: B,
+    procs: BTreeMap<Name, B::Proc>,
     selected: Option<Name>,
-    shms: BTreeMap<Name, SharedId>,
-    mirrors: BTreeMap<Name, Mirror>,
+    shms: BTreeMap<Name, B::Shm>,
+    mirrors: BTreeMap<Name, B::Mirror>,
     /// An operation line was run (no more `phys` lines).
     started: bool,
     /// A `phys` line was seen (no default free range).
@@ -44,10 +48,17 @@ pub struct Model {
     dead: Option<String>,
 }
 
-/// Result of running an operation: its result line, or why not.
-type Run = KResult<String>;
+impl<B: Backend + Default> Default for Model<B> {
+    fn default() -> Self {
+        Model::with_backend(B::default())
+    }
+}
 
-impl Model {
+/// Result of running an operation: its result line (none for `phys`), or
+/// why not.
+type Run = KResult<Option<String>>;
+
+impl Model<Kernel> {
     /// A model in the state before a trace.
     pub fn new() -> Model {
         Model::default()
@@ -60,12 +71,54 @@ impl Model {
 
     /// Benchmarks only: frees `[start, end)` in the frame allocator.
     pub fn bench_free(&mut self, start: u32, end: u32) {
-        self.k.m.frames.set_range(start, end, true);
+        self.b.m.frames.set_range(start, end, true);
+    }
+}
+
+impl<B: Backend> Model<B> {
+    /// The state before a trace, over backend `b` (in its state before a
+    /// trace: every frame reserved).
+    pub fn with_backend(b: B) -> Model<B> {
+        Model {
+            b,
+            procs: BTreeMap::new(),
+            selected: None,
+            shms: BTreeMap::new(),
+            mirrors: BTreeMap::new(),
+            started: false,
+            phys_seen: false,
+            dead: None,
+        }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.b
     }
 
     /// Whether a panic ended the trace.
     pub fn is_dead(&self) -> bool {
         self.dead.is_some()
+    }
+
+    /// The selected process, if any.
+    pub fn selected(&self) -> Option<&str> {
+        self.selected.as_deref()
+    }
+
+    /// Names of the live processes, in order.
+    pub fn live_procs(&self) -> Vec<Name> {
+        self.procs.keys().cloned().collect()
+    }
+
+    /// Names of the live shms, in order.
+    pub fn live_shms(&self) -> Vec<Name> {
+        self.shms.keys().cloned().collect()
+    }
+
+    /// Names and `len()` of the live named mirrors, in order.
+    pub fn live_mirrors(&self) -> Vec<(Name, u32)> {
+        self.mirrors.iter().map(|(n, m)| (n.clone(), self.b.mirror_len(m))).collect()
     }
 
     /// Feeds one line (without its newline).
@@ -81,19 +134,9 @@ impl Model {
         if let Err(reason) = self.check_state(&cmd) {
             return Outcome::Malformed(reason);
         }
-        if let Cmd::Phys { free, start, end } = cmd {
-            self.k.m.frames.set_range(start, end, free);
-            self.phys_seen = true;
-            return Outcome::Silent;
-        }
-        if !self.started {
-            self.started = true;
-            if !self.phys_seen {
-                self.k.m.frames.set_range(DEFAULT_FREE.0, DEFAULT_FREE.1, true);
-            }
-        }
-        match self.run(cmd) {
-            Ok(line) => Outcome::Line(line),
+        match B::contain(|| self.perform(cmd)) {
+            Ok(None) => Outcome::Silent,
+            Ok(Some(line)) => Outcome::Line(line),
             Err(Fail::Kernel(e)) => Outcome::Line(format!("err {}", e)),
             Err(Fail::Panic(msg)) => {
                 let line = format!("panic {}", msg);
@@ -141,146 +184,139 @@ impl Model {
             Cmd::MirrorDrop(n) => need(self.mirrors.contains_key(n), "mirror", n),
             Cmd::MirrorRead(n, off) | Cmd::MirrorWrite(n, off, _) => match self.mirrors.get(n) {
                 None => need(false, "mirror", n),
-                Some(m) if *off >= m.len => {
-                    Err(format!("mirror OFFSET {:#010x} must be below len() = {:#010x}", off, m.len))
+                Some(m) => {
+                    let len = self.b.mirror_len(m);
+                    if *off >= len {
+                        Err(format!("mirror OFFSET {:#010x} must be below len() = {:#010x}", off, len))
+                    } else {
+                        Ok(())
+                    }
                 }
-                Some(_) => Ok(()),
             },
             _ => Ok(()),
         }
     }
 
+    /// Runs a well-formed line: a `phys` line, or an operation (the first
+    /// one frees the default range if no `phys` line came).
+    fn perform(&mut self, cmd: Cmd) -> Run {
+        if let Cmd::Phys { free, start, end } = cmd {
+            self.b.phys(free, start, end);
+            self.phys_seen = true;
+            return Ok(None);
+        }
+        if !self.started {
+            self.started = true;
+            if !self.phys_seen {
+                self.b.phys(true, DEFAULT_FREE.0, DEFAULT_FREE.1);
+            }
+        }
+        self.run(cmd).map(Some)
+    }
+
     /// Runs a well-formed operation.
-    fn run(&mut self, cmd: Cmd) -> Run {
+    fn run(&mut self, cmd: Cmd) -> KResult<String> {
         let ok = |_| "ok".to_string();
+        let Model { b, procs, selected, shms, mirrors, .. } = self;
+        // the selected process (the state check guarantees there is one)
+        macro_rules! cur {
+            () => {
+                procs
+                    .get_mut(selected.as_ref().expect("state check guarantees a selected process"))
+                    .expect("the selected process is live")
+            };
+        }
         match cmd {
             Cmd::Phys { .. } => unreachable!("phys lines are handled before"),
             Cmd::New(n) => {
-                let p = ProcessMemory::new(&mut self.k)?;
-                self.procs.insert(n.clone(), p);
-                self.selected = Some(n);
+                let p = b.new_process()?;
+                procs.insert(n.clone(), p);
+                *selected = Some(n);
                 Ok("ok".into())
             }
             Cmd::Select(n) => {
-                self.selected = Some(n);
+                *selected = Some(n);
                 Ok("ok".into())
             }
             Cmd::Drop(n) => {
-                let p = self.procs.remove(&n).expect("state check guarantees the process");
-                if self.selected.as_ref() == Some(&n) {
-                    self.selected = None;
+                let p = procs.remove(&n).expect("state check guarantees the process");
+                if selected.as_ref() == Some(&n) {
+                    *selected = None;
                 }
-                p.destroy(&mut self.k).map(ok)
+                b.drop_process(p).map(ok)
             }
-            Cmd::SwitchTo => self.with_current(|p, k| p.switch_to(k)).map(ok),
+            Cmd::SwitchTo => b.switch_to(cur!()).map(ok),
             Cmd::Shm(n, len) => {
-                let regions = self.k.m.frames.allocate_fragmented(len)?;
-                let id = self.k.shared.create(regions);
-                self.shms.insert(n, id);
+                let s = b.shm(len)?;
+                shms.insert(n, s);
                 Ok("ok".into())
             }
             Cmd::ShmOf(n, addr) => {
-                let id = self.with_current(|p, _| p.shared_frames_at(addr))?;
-                let id = self.k.shared.clone_ref(id);
-                self.shms.insert(n, id);
+                let s = b.shm_of(cur!(), addr)?;
+                shms.insert(n, s);
                 Ok("ok".into())
             }
             Cmd::ShmDrop(n) => {
-                let id = self.shms.remove(&n).expect("state check guarantees the shm");
-                self.k.release_frames(MappingFrames::Shared(id)).map(ok)
+                let s = shms.remove(&n).expect("state check guarantees the shm");
+                b.shm_drop(s).map(ok)
             }
-            Cmd::CreateRegularMapping { addr, len, ty, rights } => self.with_current(|p, k| p.create_regular_mapping(k, addr, len, ty, rights)).map(ok),
-            Cmd::MapPhysAlloc { len, addr, ty, rights } => self
-                .with_current(|p, k| {
-                    let region = k.m.frames.allocate_region(len)?;
-                    p.map_phys_region_to(k, region, addr, ty, rights)
-                })
-                .map(ok),
-            Cmd::MapPhysMmio { paddr, len, addr, ty, rights } => self
-                .with_current(|p, k| {
-                    let region = k.m.frames.on_fixed_mmio(paddr, len)?;
-                    p.map_phys_region_to(k, region, addr, ty, rights)
-                })
-                .map(ok),
+            Cmd::CreateRegularMapping { addr, len, ty, rights } => b.create_regular_mapping(cur!(), addr, len, ty, rights).map(ok),
+            Cmd::MapPhysAlloc { len, addr, ty, rights } => b.map_phys_alloc(cur!(), len, addr, ty, rights).map(ok),
+            Cmd::MapPhysMmio { paddr, len, addr, ty, rights } => b.map_phys_mmio(cur!(), paddr, len, addr, ty, rights).map(ok),
             Cmd::MapPartial { shm, addr, offset, len, ty, rights } => {
-                let id = self.shms[&shm];
-                self.with_current(|p, k| p.map_partial_shared_mapping(k, id, addr, offset, len, ty, rights)).map(ok)
+                let s = &shms[&shm];
+                b.map_partial(cur!(), s, addr, offset, len, ty, rights).map(ok)
             }
-            Cmd::Guard { addr, len, ty } => self.with_current(|p, k| p.guard(k, addr, len, ty)).map(ok),
-            Cmd::Unmap { addr, len } => self.with_current(|p, k| p.unmap(k, addr, len)).map(ok),
-            Cmd::QueryMemory(addr) => self.with_current(|p, _| {
-                let q = p.query_memory(addr)?;
-                let m = q.mapping();
+            Cmd::Guard { addr, len, ty } => b.guard(cur!(), addr, len, ty).map(ok),
+            Cmd::Unmap { addr, len } => b.unmap(cur!(), addr, len).map(ok),
+            Cmd::QueryMemory(addr) => {
+                let q = b.query_memory(cur!(), addr)?;
                 Ok(format!(
                     "ok addr={:#010x} len={:#010x} type={} state={:#010x} flags={} offset={:#010x}",
-                    m.address,
-                    m.length,
-                    m.ty.name(),
-                    m.ty.state(),
-                    rights_string(m.rights),
-                    m.offset
+                    q.address,
+                    q.length,
+                    q.ty.name(),
+                    q.state,
+                    rights_string(q.rights),
+                    q.offset
                 ))
-            }),
-            Cmd::ExpandMapping { addr, new_size } => self.with_current(|p, k| p.expand_mapping(k, addr, new_size)).map(ok),
-            Cmd::FindAvailableSpace(len) => {
-                self.with_current(|p, _| p.find_available_space(len)).map(|a| format!("ok {:#010x}", a))
             }
-            Cmd::ResizeHeap(size) => self.with_current(|p, k| p.resize_heap(k, size)).map(|a| format!("ok {:#010x}", a)),
+            Cmd::ExpandMapping { addr, new_size } => b.expand_mapping(cur!(), addr, new_size).map(ok),
+            Cmd::FindAvailableSpace(len) => b.find_available_space(cur!(), len).map(|a| format!("ok {:#010x}", a)),
+            Cmd::ResizeHeap(size) => b.resize_heap(cur!(), size).map(|a| format!("ok {:#010x}", a)),
             Cmd::MirrorMapping { addr, len, name } => {
-                let mirror = self.with_current(|p, k| p.mirror_mapping(k, addr, len))?;
+                let mirror = b.mirror_mapping(cur!(), addr, len)?;
                 match name {
                     Some(n) => {
-                        self.mirrors.insert(n, mirror);
+                        mirrors.insert(n, mirror);
                         Ok("ok".into())
                     }
-                    None => mirror.destroy(&mut self.k).map(ok),
+                    None => b.mirror_drop(mirror).map(ok),
                 }
             }
             Cmd::MirrorDrop(n) => {
-                let mirror = self.mirrors.remove(&n).expect("state check guarantees the mirror");
-                mirror.destroy(&mut self.k).map(ok)
+                let mirror = mirrors.remove(&n).expect("state check guarantees the mirror");
+                b.mirror_drop(mirror).map(ok)
             }
             Cmd::CheckRange { addr, size, state_mask, state_expected, perms_mask, perms_expected } => {
-                let (state, perms) = self.with_current(|p, _| {
-                    p.check_range(
-                        addr,
-                        size,
-                        state_mask & STATE_DECLARED_BITS,
-                        state_expected & STATE_DECLARED_BITS,
-                        perms_mask & PERMS_DECLARED_BITS,
-                        perms_expected & PERMS_DECLARED_BITS,
-                    )
-                })?;
-                Ok(format!("ok state={:#010x} perms={:#010x} attrs=0x00000000", state, perms))
+                let (state, perms, attrs) =
+                    b.check_range(cur!(), addr, size, state_mask, state_expected, perms_mask, perms_expected)?;
+                Ok(format!("ok state={:#010x} perms={:#010x} attrs={:#010x}", state, perms, attrs))
             }
-            Cmd::Frames(addr) => {
-                let frames = self.with_current(|p, k| Ok(p.query_memory(addr)?.mapping().frame_list(&k.shared)))?;
-                Ok(format_frames(&frames))
-            }
-            Cmd::Walk { addr, len } => {
-                let entries = self.with_current(|p, k| p.walk(k, addr, len))?;
-                Ok(format_walk(&entries))
-            }
-            Cmd::FreeFrames => Ok(format!("ok {}", self.k.m.frames.free_count())),
-            Cmd::Read(addr) => Ok(format_read(self.k.m.data_read(addr))),
-            Cmd::Write(addr, value) => Ok(format_write(self.k.m.data_write(addr, value))),
+            Cmd::Frames(addr) => Ok(format_frames(&b.frames(cur!(), addr)?)),
+            Cmd::Walk { addr, len } => Ok(format_walk(&b.walk(cur!(), addr, len)?)),
+            Cmd::FreeFrames => Ok(format!("ok {}", b.free_frames())),
+            Cmd::Read(addr) => Ok(format_read(b.read(addr))),
+            Cmd::Write(addr, value) => Ok(format_write(b.write(addr, value))),
             Cmd::MirrorRead(n, off) => {
-                let va = self.mirrors[&n].addr.wrapping_add(off);
-                Ok(format_read(self.k.m.data_read(va)))
+                let va = b.mirror_addr(&mirrors[&n]).wrapping_add(off);
+                Ok(format_read(b.read(va)))
             }
             Cmd::MirrorWrite(n, off, value) => {
-                let va = self.mirrors[&n].addr.wrapping_add(off);
-                Ok(format_write(self.k.m.data_write(va, value)))
+                let va = b.mirror_addr(&mirrors[&n]).wrapping_add(off);
+                Ok(format_write(b.write(va, value)))
             }
         }
-    }
-
-    /// Runs `f` on the selected process (the state check guarantees there
-    /// is one) and the kernel.
-    fn with_current<T>(&mut self, f: impl FnOnce(&mut ProcessMemory, &mut Kernel) -> KResult<T>) -> KResult<T> {
-        let Model { k, procs, selected, .. } = self;
-        let name = selected.as_ref().expect("state check guarantees a selected process");
-        f(procs.get_mut(name).expect("the selected process is live"), k)
     }
 }
 

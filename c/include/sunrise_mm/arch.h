@@ -2,7 +2,7 @@
  *
  * Not an upstream module: upstream reaches the machine directly (cr3, invlpg,
  * the kernel heap, panic). A backend implements these for the port; the two
- * in this project are c/hosted/sim.c (a simulated i386 machine) and c/i386/
+ * in this project are c/hostsim/sim.c (a simulated i386 machine) and c/baremetal/
  * (a real i386 kernel).
  *
  *   arch_kptr(va)           dereference a kernel virtual address (on i386 the

@@ -1,6 +1,6 @@
 /* sunrise_mm/bookkeeping.h -- upstream kernel/src/paging/bookkeeping.rs.
  *
- *   userspace_bookkeeping                       UserspaceBookkeeping (the BTreeMap is an AVL tree)
+ *   userspace_bookkeeping                       UserspaceBookkeeping (the BTreeMap is a B+-tree)
  *   query_memory                                QueryMemory (Available / Used)
  *   query_memory_mapping                        QueryMemory::mapping
  *   userspace_bookkeeping_new                   UserspaceBookkeeping::new
@@ -17,28 +17,49 @@
  *   userspace_bookkeeping_find_available_space  ::find_available_space
  *   userspace_bookkeeping_first / _next         BTreeMap::values() (in-order walk)
  */
-/* The BTreeMap<VirtualAddress, Mapping> is an AVL tree keyed by mapping
- * address: O(log n) lookup, insertion and removal; each node also keeps
- * the largest hole of its subtree, for find_available_space. The
- * bookkeeping owns its mappings (and through them their frames). */
+/* The BTreeMap<VirtualAddress, Mapping> is a B+-tree keyed by mapping
+ * address: wide nodes hold their keys in arrays, so a lookup touches a few
+ * contiguous nodes; lookup, insertion and removal are O(log n). Each slot of
+ * a node also keeps the largest hole of its subtree (for a leaf slot, the
+ * hole just before its mapping), for find_available_space. Every mapping
+ * lives in its own heap block (a bk_entry), which keeps a mapping's address
+ * stable while it is stored, and the entries form a list in address order,
+ * for the in-order walk. The bookkeeping owns its mappings (and through them
+ * their frames). */
 #ifndef SR_BOOKKEEPING_H
 #define SR_BOOKKEEPING_H
 
 #include "mapping.h"
 
-typedef struct bk_node {
-	struct bk_node *left, *right;
-	struct bk_node *prev, *next; /* in address order */
-	int height;
-	uint32_t gap;     /* address - end of the previous mapping (UserLand start for the first) */
-	uint32_t max_gap; /* largest gap in this subtree */
+typedef struct bk_entry {
+	struct bk_entry *prev, *next; /* in address order */
 	mapping m;
+} bk_entry;
+
+/* Slots of a node: at most BK_CAP - 1 between operations (BK_CAP for an
+ * instant, before a split); a node other than the root holds at least
+ * BK_MIN. */
+#define BK_CAP 32
+#define BK_MIN 15
+
+/* A node of the B+-tree. In a leaf, slot i is a stored mapping: key[i] is
+ * its address, gap[i] the hole before it (from the end of the previous
+ * mapping, or from UserLand's start for the first), ptr[i] its bk_entry. In
+ * an inner node, slot i is a child: key[i] is the lowest address in the
+ * child's subtree, gap[i] its largest hole, ptr[i] the child. Slots are in
+ * ascending key order. */
+typedef struct bk_node {
+	uint32_t n;
+	uint32_t leaf;
+	uint32_t key[BK_CAP];
+	uint32_t gap[BK_CAP];
+	void *ptr[BK_CAP];
 } bk_node;
 
 typedef struct userspace_bookkeeping {
-	bk_node *root;
-	bk_node *first; /* lowest address */
-	bk_node *last;  /* highest address */
+	bk_node *root;  /* NULL when empty */
+	bk_entry *first; /* lowest address */
+	uint32_t height; /* levels of the tree (1: the root is a leaf) */
 	uint32_t count;
 } userspace_bookkeeping;
 

@@ -1,8 +1,8 @@
 /* sunrise_mm/machine.h -- the entry points a host needs beside the port.
  *
  * Not an upstream module. The port itself needs only arch.h; these are the
- * rest of what a backend (the hosted simulation c/hosted/sim.c, or the
- * bare-metal i386 kernel c/i386/) implements for a host that drives the
+ * rest of what a backend (the hosted simulation c/hostsim/sim.c, or the
+ * bare-metal i386 kernel c/baremetal/) implements for a host that drives the
  * port: the trace runner (harness/runner.c), the invariant checker, the
  * Rust wrapper crate. This is the only declaration of them.
  *

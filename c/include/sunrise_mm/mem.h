@@ -106,5 +106,6 @@ static inline uint32_t round_to_page_upper(uint32_t addr) { return align_up(addr
  * (provided by libc when hosted, by the backend on bare metal). */
 void *memset(void *s, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
 
 #endif

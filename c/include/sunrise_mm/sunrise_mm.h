@@ -2,7 +2,7 @@
  *
  * Include path: the directory holding sunrise_mm/ (c/include). Link: the
  * port's sources (every .c file of c/kernel and c/kernel/arch/i386) and one backend
- * (c/hosted/sim.c, compiled with -DSR_HOSTED=1, or the i386 kernel's). */
+ * (c/hostsim/sim.c, compiled with -DSR_HOSTED=1, or the i386 kernel's). */
 #ifndef SUNRISE_MM_H
 #define SUNRISE_MM_H
 

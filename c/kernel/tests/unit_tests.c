@@ -115,8 +115,8 @@ static void test_bookkeeping(void)
 		count++;
 	}
 	CHECK(count == bk.count);
-	/* AVL height bound: 1.44 log2(n + 2) */
-	CHECK(bk.root->height <= 15);
+	/* B+-tree height bound: nodes below the root hold >= BK_MIN slots */
+	CHECK(bk.height >= 2 && bk.height <= 3);
 	/* floor/ceil against brute force */
 	for (int i = 0; i < 300; i++) {
 		uint32_t a = 0x00200000u + (uint32_t)(rand() % 0x10000) * 0x1000u + (uint32_t)(rand() % 0x1000);
@@ -189,6 +189,296 @@ static void test_find_available_space(void)
 		CHECK(e1.kind == e2.kind && x == y);
 	}
 	userspace_bookkeeping_drop(&bk);
+}
+
+/* ---- the B+-tree against a sorted-array oracle ---- */
+
+typedef struct oracle {
+	uint32_t addr[8192], len[8192];
+	int n;
+} oracle;
+
+/* The oracle's index of the last mapping starting at or before a, or -1. */
+static int oracle_floor(const oracle *o, uint32_t a)
+{
+	int lo = 0, hi = o->n; /* first index with addr > a */
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (o->addr[mid] <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - 1;
+}
+
+/* The hole before mapping i as the linear walk sees it (0 for a wrap). */
+static uint32_t oracle_gap(const oracle *o, int i)
+{
+	uint32_t end = i ? o->addr[i - 1] + o->len[i - 1] : 0x00200000u;
+	if (i && end == 0)
+		return 0;
+	return o->addr[i] >= end ? o->addr[i] - end : 0;
+}
+
+/* Checks the subtree of x (depth d of `height`); *idx walks the oracle.
+ * Returns false at the first broken rule. */
+static bool btree_node_ok(const bk_node *x, uint32_t d, uint32_t height, bool is_root, const oracle *o, int *idx,
+                          uint32_t *min_key, uint32_t *max_gap)
+{
+	if (x->n == 0 || x->n >= BK_CAP || (!is_root && x->n < BK_MIN) || (is_root && !x->leaf && x->n < 2))
+		return false;
+	if ((bool)x->leaf != (d == height))
+		return false;
+	uint32_t g = 0;
+	for (uint32_t i = 0; i < x->n; i++) {
+		if (i && x->key[i] <= x->key[i - 1])
+			return false;
+		if (x->leaf) {
+			const bk_entry *e = x->ptr[i];
+			if (*idx >= o->n || e->m.address != o->addr[*idx] || e->m.length != o->len[*idx] ||
+			    x->key[i] != o->addr[*idx] || x->gap[i] != oracle_gap(o, *idx))
+				return false;
+			++*idx;
+		} else {
+			uint32_t cmin, cgap;
+			if (!btree_node_ok(x->ptr[i], d + 1, height, false, o, idx, &cmin, &cgap))
+				return false;
+			if (x->key[i] != cmin || x->gap[i] != cgap)
+				return false;
+		}
+		g = x->gap[i] > g ? x->gap[i] : g;
+	}
+	*min_key = x->key[0];
+	*max_gap = g;
+	return true;
+}
+
+/* The whole bookkeeping agrees with the oracle: tree shape, keys, holes,
+ * the list in address order, count. */
+static bool btree_ok(const userspace_bookkeeping *bk, const oracle *o)
+{
+	if (bk->count != (uint32_t)o->n)
+		return false;
+	if (!bk->root)
+		return o->n == 0 && bk->height == 0 && !bk->first;
+	int idx = 0;
+	uint32_t mk, mg;
+	if (!btree_node_ok(bk->root, 1, bk->height, true, o, &idx, &mk, &mg) || idx != o->n)
+		return false;
+	int i = 0;
+	const bk_entry *prev = 0;
+	for (const bk_entry *e = bk->first; e; prev = e, e = e->next, i++)
+		if (i >= o->n || e->m.address != o->addr[i] || e->prev != prev)
+			return false;
+	return i == o->n;
+}
+
+static void oracle_insert(oracle *o, uint32_t a, uint32_t len)
+{
+	int i = oracle_floor(o, a) + 1;
+	memmove(&o->addr[i + 1], &o->addr[i], (size_t)(o->n - i) * sizeof(uint32_t));
+	memmove(&o->len[i + 1], &o->len[i], (size_t)(o->n - i) * sizeof(uint32_t));
+	o->addr[i] = a;
+	o->len[i] = len;
+	o->n++;
+}
+
+static void oracle_remove(oracle *o, int i)
+{
+	memmove(&o->addr[i], &o->addr[i + 1], (size_t)(o->n - i - 1) * sizeof(uint32_t));
+	memmove(&o->len[i], &o->len[i + 1], (size_t)(o->n - i - 1) * sizeof(uint32_t));
+	o->n--;
+}
+
+static bool bt_add(userspace_bookkeeping *bk, oracle *o, uint32_t a, uint32_t len)
+{
+	mapping m;
+	if (!KERR_IS_OK(mapping_new(a, mapping_frames_none(), 0, len, MEMORY_TYPE_RESERVED, 0, &m)))
+		return false;
+	if (!KERR_IS_OK(userspace_bookkeeping_add_mapping(bk, m)))
+		return false;
+	oracle_insert(o, a, len);
+	return true;
+}
+
+static bool bt_remove(userspace_bookkeeping *bk, oracle *o, int i)
+{
+	mapping out;
+	if (!KERR_IS_OK(userspace_bookkeeping_remove_mapping(bk, o->addr[i], o->len[i], &out)))
+		return false;
+	bool ok = out.address == o->addr[i] && out.length == o->len[i];
+	mapping_drop(&out);
+	oracle_remove(o, i);
+	return ok;
+}
+
+/* The oracle's answer to find_available_space. */
+static kernel_error oracle_find(const oracle *o, uint32_t length, vaddr_t *out)
+{
+	if (!length)
+		return kerr_invalid_size(0);
+	for (int i = 0; i < o->n; i++)
+		if (oracle_gap(o, i) >= length) {
+			*out = o->addr[i] - oracle_gap(o, i);
+			return kerr_ok();
+		}
+	return kerr_virtual_memory_exhaustion();
+}
+
+/* Splits and merges in sequential orders, down to empty and back. */
+static void test_btree_shapes(void)
+{
+	static userspace_bookkeeping bk;
+	static oracle o;
+	fresh(0x00400000, 0x00800000);
+	userspace_bookkeeping_new(&bk);
+	o.n = 0;
+	oracle_insert(&o, 0xc0000000u, 0x3fc00000u);
+	oracle_insert(&o, 0xffc00000u, 0x00400000u);
+	CHECK(btree_ok(&bk, &o) && bk.height == 1);
+	/* ascending: the rightmost leaf splits again and again */
+	bool ok = true;
+	for (uint32_t i = 0; i < 5000; i++)
+		ok &= bt_add(&bk, &o, 0x00400000u + i * 0x2000u, 0x1000);
+	CHECK(ok);
+	CHECK(btree_ok(&bk, &o) && bk.height == 3);
+	/* a descending removal of every other one: borrows and merges on the left */
+	ok = true;
+	for (int i = o.n - 3; i >= 0; i -= 2)
+		ok &= bt_remove(&bk, &o, i);
+	CHECK(ok && btree_ok(&bk, &o));
+	/* descending insertion into the holes left: splits on the left */
+	ok = true;
+	for (int i = 4999; i >= 0; i -= 2)
+		ok &= bt_add(&bk, &o, 0x00400000u + (uint32_t)i * 0x2000u + 0x1000u, 0x1000);
+	CHECK(ok && btree_ok(&bk, &o));
+	/* every mapping out, from the front: the tree shrinks to nothing */
+	ok = true;
+	int checks_ok = 1;
+	while (o.n) {
+		ok &= bt_remove(&bk, &o, 0);
+		if (o.n % 97 == 0)
+			checks_ok &= btree_ok(&bk, &o);
+	}
+	CHECK(ok && checks_ok && btree_ok(&bk, &o));
+	CHECK(bk.root == NULL && bk.first == NULL && bk.height == 0 && bk.count == 0);
+	CHECK(userspace_bookkeeping_first(&bk) == NULL);
+	CHECK(userspace_bookkeeping_mapping_at_or_following(&bk, 0) == NULL);
+	CHECK(userspace_bookkeeping_mapping_at_or_preceding(&bk, 0xffffffffu) == NULL);
+	vaddr_t x;
+	CHECK(userspace_bookkeeping_find_available_space(&bk, 0x1000, &x).kind == KERR_VIRTUAL_MEMORY_EXHAUSTION);
+	/* the hole of an empty space is 4 GiB long: its length overflows, as upstream */
+	CHECK_PANICS((void)userspace_bookkeeping_mapping_at(&bk, 0x12345678u));
+	/* and grows again from empty; then a removal from the back down to empty */
+	ok = true;
+	for (uint32_t i = 0; i < 3000; i++)
+		ok &= bt_add(&bk, &o, 0x00201000u + i * 0x3000u, 0x2000);
+	CHECK(ok && btree_ok(&bk, &o));
+	CHECK(KERR_IS_OK(userspace_bookkeeping_find_available_space(&bk, 0x1000, &x)) && x == 0x00200000u);
+	/* no mapping after the last hole: it does not count, as upstream */
+	CHECK(userspace_bookkeeping_find_available_space(&bk, 0x2000, &x).kind == KERR_VIRTUAL_MEMORY_EXHAUSTION);
+	ok = true;
+	while (o.n)
+		ok &= bt_remove(&bk, &o, o.n - 1);
+	CHECK(ok && btree_ok(&bk, &o) && bk.root == NULL);
+	userspace_bookkeeping_drop(&bk);
+}
+
+/* 10^5 random operations against the oracle: add (vacant or not), remove
+ * (present, absent, wrong length), lookups and find_available_space. The
+ * size swings between empty and a few thousand mappings. */
+static void test_btree_random(void)
+{
+	static userspace_bookkeeping bk;
+	static oracle o;
+	fresh(0x00400000, 0x00800000);
+	userspace_bookkeeping_new(&bk);
+	o.n = 0;
+	oracle_insert(&o, 0xc0000000u, 0x3fc00000u);
+	oracle_insert(&o, 0xffc00000u, 0x00400000u);
+	srand(16);
+	int bad_add = 0, bad_remove = 0, bad_lookup = 0, bad_find = 0, bad_tree = 0, emptied = 0;
+	int target = 4000;
+	for (int k = 0; k < 100000; k++) {
+		if (k % 20000 == 0)
+			target = target ? 0 : 4000; /* shrink to empty, then grow */
+		bool grow = o.n < target ? rand() % 4 != 0 : rand() % 4 == 0;
+		uint32_t a = 0x00200000u + (uint32_t)(rand() % 0x8000) * 0x1000u;
+		if (grow && o.n < 8000) {
+			uint32_t len = (uint32_t)(rand() % 4 + 1) * 0x1000u;
+			int f = oracle_floor(&o, a + len - 1);
+			/* a start inside the range is refused; a covering one is avoided
+			 * (a live trace never keeps a left overlap) */
+			bool starts_in = f >= 0 && o.addr[f] >= a;
+			bool covered = f >= 0 && o.addr[f] < a && o.addr[f] + o.len[f] > a;
+			if (covered)
+				continue;
+			mapping m;
+			CHECK(KERR_IS_OK(mapping_new(a, mapping_frames_none(), 0, len, MEMORY_TYPE_RESERVED, 0, &m)));
+			kernel_error e = userspace_bookkeeping_add_mapping(&bk, m);
+			if (starts_in)
+				bad_add += e.kind != KERR_INVALID_ADDRESS || e.address != a;
+			else if (KERR_IS_OK(e))
+				oracle_insert(&o, a, len);
+			else
+				bad_add++;
+		} else if (o.n) {
+			int i = rand() % o.n;
+			mapping out;
+			int how = rand() % 8;
+			if (how == 0) {
+				/* wrong length */
+				kernel_error e = userspace_bookkeeping_remove_mapping(&bk, o.addr[i], o.len[i] + 0x1000u, &out);
+				bad_remove += e.kind != KERR_INVALID_SIZE;
+			} else if (how == 1) {
+				/* no mapping starts there */
+				int f = oracle_floor(&o, a);
+				if (f < 0 || o.addr[f] != a) {
+					kernel_error e = userspace_bookkeeping_remove_mapping(&bk, a, 0x1000, &out);
+					bad_remove += e.kind != KERR_INVALID_ADDRESS || e.address != a;
+				}
+			} else {
+				bad_remove += !bt_remove(&bk, &o, i);
+			}
+		}
+		if (o.n == 0)
+			emptied++;
+		/* lookups at a random address */
+		uint32_t b = (uint32_t)rand() * 2654435761u;
+		if (rand() % 2)
+			b = 0x00200000u + (uint32_t)(rand() % 0x8000) * 0x1000u + (uint32_t)(rand() % 3) * 0x800u;
+		int f = oracle_floor(&o, b);
+		const mapping *p = userspace_bookkeeping_mapping_at_or_preceding(&bk, b);
+		const mapping *c = userspace_bookkeeping_mapping_at_or_following(&bk, b);
+		int cf = f >= 0 && o.addr[f] == b ? f : f + 1;
+		bad_lookup += f < 0 ? p != NULL : !(p && p->address == o.addr[f]);
+		bad_lookup += cf >= o.n ? c != NULL : !(c && c->address == o.addr[cf]);
+		bool vacant;
+		if (KERR_IS_OK(userspace_bookkeeping_is_vacant(&bk, b, 0x1000, &vacant)))
+			bad_lookup += vacant != !(cf < o.n && o.addr[cf] <= b + 0xfffu);
+		/* find_available_space against the oracle's linear walk */
+		if (k % 8 == 0) {
+			uint32_t len = (uint32_t)(rand() % 6 + 1) * 0x1000u;
+			if (rand() % 40 == 0)
+				len = 0xbfe00000u;
+			vaddr_t x = 0, y = 0;
+			kernel_error e1 = userspace_bookkeeping_find_available_space(&bk, len, &x);
+			kernel_error e2 = oracle_find(&o, len, &y);
+			bad_find += e1.kind != e2.kind || x != y;
+		}
+		if (k % 500 == 0 || o.n == 0)
+			bad_tree += !btree_ok(&bk, &o);
+	}
+	CHECK(bad_add == 0);
+	CHECK(bad_remove == 0);
+	CHECK(bad_lookup == 0);
+	CHECK(bad_find == 0);
+	CHECK(bad_tree == 0);
+	CHECK(emptied > 0);
+	CHECK(btree_ok(&bk, &o));
+	userspace_bookkeeping_drop(&bk);
+	CHECK(bk.root == NULL && bk.count == 0);
 }
 
 static void test_mapping(void)
@@ -336,6 +626,8 @@ int main(void)
 	test_bookkeeping();
 	test_mapping();
 	test_find_available_space();
+	test_btree_shapes();
+	test_btree_random();
 	test_entries_and_lands();
 	test_hierarchy();
 	test_kernel_memory();

@@ -1,7 +1,7 @@
 //! The C port of the SunriseOS memory module, behind upstream's Rust API.
 //!
 //! This crate compiles the C port (`c/kernel`) with its hosted backend (a
-//! simulated i386 machine, `c/hosted/sim.c`) and exposes it with the shapes
+//! simulated i386 machine, `c/hostsim/sim.c`) and exposes it with the shapes
 //! of upstream's `kernel/src/paging` and `frame_allocator` modules, so Rust
 //! code written against upstream can run on the C port unchanged but for the
 //! imports:

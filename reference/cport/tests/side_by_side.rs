@@ -1,7 +1,8 @@
-//! The C port (through this crate) and the reference model (through its own
-//! Rust API) driven through the same calls, side by side, on generated
-//! operation sequences: every result must be identical (a kernel panic on
-//! one side must be a kernel panic on the other; its text is free).
+//! The C port (through this crate) and the reference model (its own kernel)
+//! driven side by side by the same trace interpreter, `srref::Model`, over
+//! two backends (`Model<CPort>` and `Model<Kernel>`), on generated operation
+//! sequences: every result must be identical (a kernel panic on one side
+//! must be a kernel panic on the other; its text is free).
 //!
 //! The sequences come from a small deterministic PRNG; each operation is
 //! chosen from the state both sides agree on (live processes, shared frames
@@ -12,7 +13,8 @@ mod common;
 
 use std::io::Write;
 
-use common::{CPort, Model, Outcome, Runner};
+use common::{c_model, CPort};
+use srref::{Model, Outcome};
 
 /// splitmix64.
 struct Rng(u64);
@@ -53,7 +55,7 @@ enum Frames {
     Any,
 }
 
-/// What the generator knows beside the runners' state.
+/// What the generator knows beside the two models' state.
 struct Gen {
     rng: Rng,
     /// (address, length) of mappings made so far (maybe gone since).
@@ -129,7 +131,7 @@ impl Gen {
     }
 
     /// The next operation line, from the state both runners share.
-    fn op(&mut self, r: &Runner<CPort>) -> String {
+    fn op(&mut self, r: &Model<CPort>) -> String {
         let procs = r.live_procs();
         let shms = r.live_shms();
         let mirrors = r.live_mirrors();
@@ -301,8 +303,8 @@ struct Stats {
 fn sequence(seed: u64, stats: &mut Stats) -> Result<(), String> {
     let mut g = Gen { rng: Rng(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0x5eed), made: Vec::new(), next_name: 0, careful: false };
     g.careful = g.rng.chance(50);
-    let mut c = Runner::new(CPort::new());
-    let mut m = Runner::new(Model::default());
+    let mut c = c_model();
+    let mut m = Model::new();
     let mut trace: Vec<String> = Vec::new();
     let mut lines: Vec<String> = g.phys();
     lines.push(format!("new {}", g.name("P")));

@@ -103,7 +103,7 @@ struct trapframe {
 void trap_init(void);
 void trap(struct trapframe *tf);
 
-/* ---- the program (harness/i386/kmain.c): boot.S calls kmain; trap.c
+/* ---- the program (harness/baremetal/kmain.c): boot.S calls kmain; trap.c
  * reports a crash or a fatal error through it ---- */
 
 void kmain(void);
