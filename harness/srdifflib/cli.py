@@ -378,6 +378,8 @@ def parser():
     fz.add_argument("--keep", action="store_true")
     fz.add_argument("--seeds", help="traces to seed from (default: corpus/)")
     fz.add_argument("--stop-on-first", action="store_true", help="stop at the first finding")
+    fz.add_argument("--no-upstream", action="store_true",
+                    help="do not replay the queue on upstream at the end (done when a checkout is given)")
     fz.add_argument("--slow-seed", type=int, default=20, metavar="MS",
                     help="seeds slower than MS ms are replayed but not given to AFL++ (default 20)")
     fz.add_argument("--progress", type=float, default=5.0, metavar="S", help="seconds between progress lines")

@@ -35,7 +35,7 @@ import time
 from . import HERE, ROOT, batch, build, impls
 from .build import log
 from .compare import compare
-from .shrink import fuzz_key, fuzz_oracle, shrink_with
+from .shrink import fuzz_key, fuzz_oracle, shrink, shrink_with
 from .status import Status
 from .trace import find_traces
 
@@ -403,9 +403,59 @@ def cmd_fuzz(a):
         findings.append(Finding("afl %s" % os.path.relpath(c, afl_out), decode_case(c, replay), key, when,
                                 detail.strip()))
     rc = report(a, out, findings, replay, env, t_start, total, afl_ran=bool(procs))
+    if procs and not a.no_upstream and impls.get("upstream").available()[0]:
+        rc = max(rc, queue_on_upstream(afl_out, replay, out, set()))
     if a.keep:
         keep_queue(harness, afl_out, replay)
     return rc
+
+
+def queue_on_upstream(afl_out, replay, out, seen, log_fn=log):
+    """Replays every queue entry of the campaign not in `seen` on upstream's
+    own module, on c and on ref (batch mode), and compares. A divergence
+    between c and upstream is shrunk against upstream into
+    OUT/findings/upstream_NNN.trace; one where only ref differs from
+    upstream is reported as a bug of the model. Returns 1 on any divergence."""
+    qdir = os.path.join(out, "queue-traces")
+    os.makedirs(qdir, exist_ok=True)
+    traces = []
+    for inst in sorted(os.listdir(afl_out)) if os.path.isdir(afl_out) else []:
+        q = os.path.join(afl_out, inst, "queue")
+        for c in sorted(os.listdir(q)) if os.path.isdir(q) else []:
+            path = os.path.join(q, c)
+            if not c.startswith("id:") or path in seen:
+                continue
+            seen.add(path)
+            text = decode_case(path, replay)
+            if not text.strip():
+                continue
+            t = os.path.join(qdir, "%s_%s.trace" % (inst, c.split(",")[0].replace(":", "")))
+            with open(t, "w") as f:
+                f.write(text)
+            traces.append(t)
+    if not traces:
+        return 0
+    t0 = time.time()
+    names = ("c", "ref", "upstream")
+    res = {n: impls.get(n).run(traces, os.cpu_count() or 2) for n in names}
+    bad = model_bugs = 0
+    for t in traces:
+        d = compare(t, {"c": res["c"][t], "upstream": res["upstream"][t]})
+        if d is not None:
+            bad += 1
+            with open(t) as f:
+                small = shrink(f.read(), ["c", "upstream"], log_fn=lambda m: None)
+            path = os.path.join(out, "findings", "upstream_%03d.trace" % bad)
+            with open(path, "w") as f:
+                f.write("# srdiff fuzz: queue entry %s diverges from upstream; %s\n" % (os.path.basename(t), d.headline) +
+                        "".join("# %s\n" % l.strip() for l in d.detail) + small)
+            log_fn("srdiff fuzz: c DIVERGES FROM UPSTREAM on %s -> %s" % (os.path.basename(t), path))
+        elif compare(t, {"ref": res["ref"][t], "upstream": res["upstream"][t]}) is not None:
+            model_bugs += 1
+            log_fn("srdiff fuzz: model bug: ref differs from upstream on %s (c agrees with upstream)" % t)
+    log_fn("srdiff fuzz: %d queue traces replayed on upstream, c and ref in %.1f s: %d diverge from upstream, "
+           "%d model bug(s)" % (len(traces), time.time() - t0, bad, model_bugs))
+    return 1 if bad or model_bugs else 0
 
 
 # ---- 3. findings -----------------------------------------------------------------
