@@ -122,13 +122,13 @@ add_test(NAME ref.debian_toolchain
 set_tests_properties(ref.debian_toolchain PROPERTIES LABELS "ref;migration" TIMEOUT ${SR_HANG}
                      SKIP_RETURN_CODE 77 COST 1000)
 
-# A short AFL++ run of the differential harness (label fuzz): fails when
+# A 30 s AFL++ run of the differential harness (label fuzz): fails when
 # the harness cannot start, when a seed diverges, or when it finds a
 # divergence.
 find_program(AFL_FUZZ afl-fuzz)
 if(AFL_FUZZ AND CARGO AND NOT SR_SANITIZE)
   add_test(NAME fuzz.smoke
-           COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} fuzz --time 60 --jobs 1 --out ${CMAKE_BINARY_DIR}/fuzz-smoke)
+           COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} fuzz --time 30 --jobs 1 --out ${CMAKE_BINARY_DIR}/fuzz-smoke)
   set_tests_properties(fuzz.smoke PROPERTIES LABELS fuzz TIMEOUT ${SR_HANG} COST 900)
 endif()
 
