@@ -72,6 +72,15 @@ static int hopeless_byte(unsigned char c)
 	return (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f || c == 0xc0 || c == 0xc1 || c >= 0xf5;
 }
 
+/* Reports "FILE: cannot read: <errno's reason>" on err; the status for it. */
+static int unreadable(const char *path, const runner_sink *err)
+{
+	char msg[512];
+	int len = snprintf(msg, sizeof msg, "%s: cannot read: %s\n", path, strerror(errno));
+	err->write(err->ctx, msg, (size_t)len < sizeof msg ? (size_t)len : sizeof msg - 1);
+	return ST_UNREADABLE;
+}
+
 /* Replays the trace read from f on the runner; returns its status. */
 static int replay_stream(const char *path, FILE *f, const runner_sink *out,
                          const runner_sink *err, const runner_opts *opts)
@@ -84,10 +93,7 @@ static int replay_stream(const char *path, FILE *f, const runner_sink *out,
 		int c = getc_unlocked(f);
 		if (c == EOF) {
 			if (ferror(f)) {
-				char msg[512];
-				int len = snprintf(msg, sizeof msg, "%s: cannot read: %s\n", path, strerror(errno));
-				err->write(err->ctx, msg, (size_t)len < sizeof msg ? (size_t)len : sizeof msg - 1);
-				rc = ST_UNREADABLE;
+				rc = unreadable(path, err);
 				break;
 			}
 			int fed = n ? runner_feed(r, line, n) : RUNNER_OK;
@@ -130,12 +136,8 @@ static int replay_path(const char *path, const runner_sink *out, const runner_si
                        const runner_opts *opts, int line_buffered)
 {
 	FILE *f = fopen(path, "rb");
-	if (!f) {
-		char msg[512];
-		int len = snprintf(msg, sizeof msg, "%s: cannot read: %s\n", path, strerror(errno));
-		err->write(err->ctx, msg, (size_t)len < sizeof msg ? (size_t)len : sizeof msg - 1);
-		return ST_UNREADABLE;
-	}
+	if (!f)
+		return unreadable(path, err);
 	struct stat st;
 	if (line_buffered && fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode))
 		setvbuf(stdout, NULL, _IOLBF, 0);

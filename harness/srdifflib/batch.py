@@ -60,10 +60,6 @@ def kill_all():
             pass
 
 
-def stopping():
-    return _stopping
-
-
 def communicate(argv, timeout, stdin=None):
     """Runs argv to its end; (returncode or None on timeout, out, err)."""
     p = spawn(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,

@@ -5,11 +5,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
-from . import HERE, ROOT, build, impls
+from . import ROOT, build, impls
 from .build import log
 from .fuzz import fuzz_encode
 from .trace import find_traces

@@ -57,7 +57,6 @@ step failed, 130 interrupted (children killed, partial summary printed).
 import argparse
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -65,7 +64,7 @@ from . import HERE, ROOT, batch, build, impls
 from .build import BuildError, log
 from .compare import compare, golden_of, malformed_line_no
 from .report import Case, Console, junit
-from .status import Result, Status
+from .status import Status
 from .trace import NoTrace, find_traces
 
 EXIT_FAIL, EXIT_USAGE, EXIT_BUILD, EXIT_INTERRUPTED = 1, 2, 6, 130
@@ -245,24 +244,32 @@ def cmd_record(a):
         else:
             todo.append(t)
     res = up.run(todo, a.jobs)
-    bad = 0
+    bad = changed = 0
     for t in todo:
         r = res[t]
         base = t[:-len(".trace")] if t.endswith(".trace") else t
+        before = golden_of(t) if t.endswith(".trace") else None
         if r.status == Status.OK:
-            with open(base + ".out", "wb") as f:
-                f.write(r.out)
-            for stale in (".err",):
-                if os.path.exists(base + stale):
-                    os.remove(base + stale)
+            keep, other, data = ".out", ".err", r.out
         elif r.status == Status.MALFORMED:
-            with open(base + ".err", "w") as f:
-                f.write("%d\n" % malformed_line_no(r.err))
+            keep, other, data = ".err", ".out", b"%d\n" % malformed_line_no(r.err)
         else:
             bad += 1
             print("FAIL %s: %s" % (rel(t), r.describe()))
-    print("recorded %d, kept %d (existing; --force overwrites), failed %d" % (len(todo) - bad, kept, bad))
-    return EXIT_FAIL if bad else 0
+            continue
+        d = compare(t, {"recorded": before, "upstream": r}) if before else None
+        if d:
+            changed += 1
+            print("CHANGED %s" % rel(t))
+            for line in d.lines():
+                print("     " + line)
+        with open(base + keep, "wb") as f:
+            f.write(data)
+        if os.path.exists(base + other):
+            os.remove(base + other)
+    print("recorded %d (%d changed), kept %d (existing; --force overwrites), failed %d"
+          % (len(todo) - bad, changed, kept, bad))
+    return EXIT_FAIL if bad or (changed and a.fail_on_change) else 0
 
 
 # ---- small commands -------------------------------------------------------------
@@ -357,6 +364,8 @@ def parser():
     c.add_argument("paths", nargs="+")
     rc = sub.add_parser("record", parents=[common], help="record NAME.out from upstream")
     rc.add_argument("--force", action="store_true", help="overwrite existing NAME.out / NAME.err")
+    rc.add_argument("--fail-on-change", action="store_true",
+                    help="exit 1 when a recording differs from the one it replaces (panic lines on the word)")
     rc.add_argument("--jobs", type=int, default=jobs)
     rc.add_argument("paths", nargs="+")
     g = sub.add_parser("gen", help="generate random valid traces")

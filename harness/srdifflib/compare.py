@@ -21,10 +21,6 @@ def norm_lines(out):
     return [norm_line(l) for l in out.split(b"\n")]
 
 
-def same_stream(a, b):
-    return norm_lines(a) == norm_lines(b)
-
-
 def op_lines(trace_text):
     """Line numbers (1-based) of the trace lines that print a result."""
     nums = []

@@ -12,7 +12,6 @@ whose streams go straight to the terminal.
 """
 import os
 import shutil
-import subprocess
 import sys
 
 from . import HERE, ROOT, batch, build
