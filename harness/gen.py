@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Random trace generator for the trace format (shared/TRACE_FORMAT.md).
+"""Random trace generator for the trace format (docs/TRACE_FORMAT.md).
 
     python3 harness/gen.py --seed N --count K [--ops M] [--out DIR] [--profile small|wide|mixed]
                            [--hosted-only]
@@ -11,11 +11,10 @@ trace goes to stdout. The same arguments always give the same bytes. As a module
 
 Profiles:
   small   little fragmented physical memory, addresses packed in a few page-table spans
-          (adjacent and overlapping mappings, 4 MiB boundaries), no operation that can
-          panic upstream;
+          (adjacent and overlapping mappings, 4 MiB boundaries), no operation that panics;
   wide    any physical layout, addresses over the whole space with edge values, lexical
           variants (tabs, decimal, upper-case hex digits, 16-character names); an operation
-          that may panic is rare, and sometimes the last operation panics on purpose;
+          that panics is rare, and sometimes the last operation panics on purpose;
   mixed   a mix of both, panics rarer still.
 
 By default (qemu_safe=True) a trace stays inside the part of the format whose result
@@ -26,15 +25,15 @@ past the mirror's own pages. With --hosted-only (qemu_safe=False), traces may le
 subset; they are for the hosted implementations and carry the line `# srdiff: hosted-only`,
 so that srdiff does not replay them on QEMU.
 
-Every trace is well formed (shared/tools/validate_trace.py accepts it) and, beyond what
-the static checker can see, only mentions a shm, shm_of or named mirror name after its
-binding line if that binding certainly succeeded at run time. To know that, the
-generator keeps a conservative model of the kernel: which mappings certainly or possibly
-exist in each process, which page tables certainly or possibly exist, lower and upper
-bounds of the free frame count, and of the length of every shared frame vector. An
-operation whose outcome the model cannot decide is still emitted (as a possible
-change), but a name it binds is never used again. The model follows the upstream
-Sunrise sources (kernel/src/paging/process_memory.rs and what it calls).
+The generator does not predict results: it asks the reference model. An `Oracle` runs
+`srref run /dev/stdin` as a child process and feeds it the trace line by line. Each
+operation is: pick candidate arguments, send the line, read its result, then keep the line
+or discard it (a panic the profile does not want). A discarded line is undone by starting
+srref again and replaying the kept lines. From the results the generator learns what
+exists (a mapping, through a `query_memory` it sends but does not keep; a shm or mirror
+name, bound only when its line printed `ok`), and picks later arguments from that. So every
+trace is well formed (the op table's checker accepts it) and never names a binding that
+failed. srref is $SRDIFF_REF_EXE, else the one srdiff builds (harness/srdifflib/build.py).
 
 Standard library only.
 """
@@ -42,53 +41,31 @@ import argparse
 import bisect
 import os
 import random
+import subprocess
 import sys
 
-PAGE = 0x1000
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+from optable import KERNEL_LAND, MIRROR_MAX_LEN, MIRROR_MAX_LIVE, PAGE, RIGHTS, TYPES  # noqa: E402
+
 PDE = 0x400000                    # span of one page table
 U32 = 0xFFFFFFFF
 USER_START = 0x00200000
-USER_END = 0xBFFFFFFF             # inclusive
-KERNEL_LAND = 0xC0000000
 RTL = 0xFFC00000
 HEAP_BASE = 0x80000000
-MIRROR_MAX_LEN = 0x01000000
-MIRROR_MAX_LIVE = 16
 TRACE_RAM = ((0x00000000, 0x0009F000), (0x00100000, 0x01000000))
-SYSTEM_MAPPINGS = ((KERNEL_LAND, RTL - KERNEL_LAND), (RTL, 0x100000000 - RTL))
-
-TYPES = ("Unmapped Io Normal CodeStatic CodeMutable Heap SharedMemory Alias ModuleCodeStatic "
-         "ModuleCodeMutable Ipc Stack ThreadLocal TransferMemoryIsolated TransferMemory "
-         "ProcessMemory Reserved NonSecureIpc NonDeviceIpc KernelStack CodeReadOnly "
-         "CodeWritable").split()
-# MemoryType::get_memory_state() has IS_REFERENCE_COUNTED (bit 22) for all but these
+# Only to steer choices (which types to try where); the results come from srref.
 NOT_REFCOUNTED = ("Unmapped", "Io", "Normal", "Reserved", "KernelStack")
 REFCOUNTED = tuple(t for t in TYPES if t not in NOT_REFCOUNTED)
-# Mapping::new accepts MappingFrames::None only for these
 GUARD_TYPES = ("Unmapped", "Reserved", "KernelStack")
-RIGHTS_WORDS = ("none", "k_r", "k_w", "k_rw", "k_rx", "u_r", "u_w", "u_rw", "u_rx")
-RIGHTS_BITS = {"none": 0, "k_r": 1, "k_w": 2, "k_rw": 3, "k_rx": 5,
-               "u_r": 9, "u_w": 10, "u_rw": 11, "u_rx": 13}
-# MemoryType::get_memory_state(), as stored (from_bits_truncate drops bit 13)
-STATES = {
-    "Unmapped": 0x00000000, "Io": 0x00000001, "Normal": 0x00040002, "CodeStatic": 0x00dc5e03,
-    "CodeMutable": 0x03fe9d04, "Heap": 0x037e9d05, "SharedMemory": 0x00400006,
-    "Alias": 0x00480907, "ModuleCodeStatic": 0x00dd5e08, "ModuleCodeMutable": 0x03ff9d09,
-    "Ipc": 0x005c1c0a, "Stack": 0x005c1c0b, "ThreadLocal": 0x0040000c,
-    "TransferMemoryIsolated": 0x015c1c0d, "TransferMemory": 0x005c180e,
-    "ProcessMemory": 0x0040180f, "Reserved": 0x00000010, "NonSecureIpc": 0x005c1811,
-    "NonDeviceIpc": 0x004c0812, "KernelStack": 0x00000013, "CodeReadOnly": 0x00400214,
-    "CodeWritable": 0x00400015,
-}
-STATE_VALUES = tuple(STATES.values()) + (0x00400000, 0x00002000)
-
-
-def perms_of(rights):
-    """MemoryPermissions from MappingAccessRights: rwx, or nothing without USER_ACCESSIBLE."""
-    bits = RIGHTS_BITS[rights] if rights in RIGHTS_BITS else int(rights, 0)
-    return bits & 7 if bits & 8 else 0
-
+RIGHTS_WORDS = tuple(RIGHTS)
+REFCOUNTED_STATE = 0x00400000     # MemoryState::IS_REFERENCE_COUNTED
 PROFILES = ("small", "wide", "mixed")
+HOSTED_ONLY = "# srdiff: hosted-only"
+# How often an operation that panics is kept (it ends the trace), by profile.
+PANIC_KEEP_WIDE = 0.03
+PANIC_KEEP_MIXED = 0.008
 
 
 def align_up(v, a=PAGE):
@@ -99,214 +76,133 @@ def align_down(v, a=PAGE):
     return v // a * a
 
 
-def pdes_of(addr, size):
-    """Page-directory indices that [addr, addr+size) touches (size > 0)."""
-    return set(range(addr // PDE, (addr + size - 1) // PDE + 1))
+def ref_exe():
+    """The srref to ask: $SRDIFF_REF_EXE, else srdiff's own (built on first use)."""
+    if os.environ.get("SRDIFF_REF_EXE"):
+        return os.environ["SRDIFF_REF_EXE"]
+    from srdifflib import build
+    return build.ref_runner()
 
 
-def partial_pdes_of(addr, size):
-    """Directory indices that [addr, addr+size) touches without covering them entirely."""
-    out = set()
-    for i in pdes_of(addr, size):
-        lo, hi = i * PDE, (i + 1) * PDE
-        if not (addr <= lo and hi <= addr + size):
-            out.add(i)
-    return out
+class OracleError(RuntimeError):
+    """srref refused a line or stopped answering: a bug in the generator or in srref."""
 
 
-def in_userland(addr, size):
-    """UserLand::contains_region for size > 0."""
-    return USER_START <= addr and addr + size - 1 <= USER_END
+class Oracle:
+    """The reference model, one line at a time.
 
+    ask(line) sends a line and returns its result line (None for a `phys` line). The
+    line is then kept with keep() or undone with discard(). peek(line) asks a line that
+    changes nothing (a query) and is never kept."""
 
-def tri(flags):
-    """True if some certain item matches, None if only possible ones do, False if none."""
-    if any(flags):
-        return True
-    return None if flags else False
+    CHUNK = 64                    # lines written before their results are read back
 
+    def __init__(self, exe=None):
+        self.exe = exe or ref_exe()
+        self.kept = []
+        self.pending = None
+        self.proc = None
+        self._start()
 
-class Ev:
-    """Three-valued evaluation of the checks an operation makes, in upstream's order.
+    def _start(self):
+        self.close()
+        self.proc = subprocess.Popen([self.exe, "run", "/dev/stdin"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    err(c) / panic(c) take True (certainly), None (maybe) or False (certainly not)."""
+    def _send(self, lines):
+        out = []
+        for i in range(0, len(lines), self.CHUNK):
+            chunk = lines[i:i + self.CHUNK]
+            try:
+                self.proc.stdin.write("".join(l + "\n" for l in chunk).encode())
+                self.proc.stdin.flush()
+            except BrokenPipeError:
+                pass                  # reported below, with srref's own message
+            for l in chunk:
+                if l.split()[0] == "phys":
+                    out.append(None)
+                    continue
+                r = self.proc.stdout.readline()
+                if not r.endswith(b"\n"):
+                    self.proc.kill()
+                    raise OracleError("srref stopped at %r: %s"
+                                      % (l, self.proc.stderr.read().decode(errors="replace").strip()))
+                out.append(r[:-1].decode())
+        return out
 
-    def __init__(self):
-        self.fail = "no"             # no / maybe / yes
-        self.done = False            # later checks cannot be reached
-        self.panic_possible = False
-        self.certain_panic = False
+    def ask(self, line):
+        assert self.pending is None
+        self.pending = line
+        return self._send([line])[0]
 
-    def err(self, c):
-        if self.done or c is False:
-            return
-        if c is True:
-            self.fail = "yes"
-            self.done = True
-        elif self.fail == "no":
-            self.fail = "maybe"
+    def peek(self, line):
+        return self._send([line])[0]
 
-    def panic(self, c):
-        if self.done or c is False:
-            return
-        if c is True:
-            if self.fail == "no":
-                self.certain_panic = True
-            else:
-                self.panic_possible = True
-                self.fail = "yes"
-            self.done = True
-        else:
-            self.panic_possible = True
+    def keep(self):
+        self.kept.append(self.pending)
+        self.pending = None
 
-    @property
-    def cls(self):
-        if self.certain_panic:
-            return "panic"
-        if self.panic_possible:
-            return "maybe_panic"
-        if self.fail == "yes":
-            return "err"
-        if self.fail == "maybe":
-            return "maybe"
-        return "ok"
+    def discard(self):
+        self.pending = None
+        self._start()
+        self._send(self.kept)
 
-
-class Arc:
-    """A shared frame vector: bounds of its length in frames and of its holders."""
-
-    def __init__(self, frames, certain):
-        self.lo = frames
-        self.hi = frames
-        self.cref = 1 if certain else 0
-        self.pref = 0 if certain else 1
+    def close(self):
+        if self.proc is not None:
+            self.proc.stdin.close()
+            self.proc.stdout.close()
+            self.proc.stderr.close()
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
 
 
 class Mapping:
-    def __init__(self, addr, size, ty, kind, certain, arc=None, off=0, rights="u_rw",
-                 hazard=False):
-        self.addr = addr
-        self.size = size
-        self.ty = ty
-        self.kind = kind             # owned / shared / mmio / guard
-        self.certain = certain
-        self.arc = arc
-        self.off = off
-        self.rights = rights
-        self.hazard = hazard         # mmio over frames the allocator may hand out
+    """A mapping of a process, as srref's query_memory reported it."""
+
+    def __init__(self, addr, size, ty, state, perms, off):
+        self.addr, self.size, self.ty, self.state, self.perms, self.off = addr, size, ty, state, perms, off
+        self.shared = bool(state & REFCOUNTED_STATE)
+        self.hazard = False           # an mmio alias of frames the allocator may hand out
 
     @property
     def end(self):
         return self.addr + self.size
 
 
-class Proc:
-    def __init__(self, name):
-        self.name = name
-        self.maps = []
-        self.tcert = set()           # directory indices whose page table certainly exists
-        self.tposs = set()           # ... possibly exists
-
-
-class Model:
-    def __init__(self, free_frames_sorted):
-        self.free0 = free_frames_sorted          # frame numbers free before the trace
-        self.f0 = len(free_frames_sorted)
-        self.lo = self.f0
-        self.hi = self.f0
-        self.procs = {}                          # name -> Proc (insertion ordered)
-        self.selected = None
-        self.active = None                       # process whose directory is in cr3
-        self.shms = {}                           # certainly bound shm names -> Arc
-        self.mirrors = {}                        # certainly bound mirrors -> (len, arc, mo, full)
-        self.live_named_mirrors = 0              # as the static checker counts them
-
-    # ---- frames -----------------------------------------------------------------------
-    def consume(self, certain, n, tu_max, tu_min):
-        self.lo -= n + tu_max
-        if certain:
-            self.hi -= n + tu_min
-
-    def credit(self, certain, n):
-        if certain:
-            self.lo += n
-        self.hi = min(self.f0, self.hi + n)
-
-    def release_arc(self, arc, certain_holder):
-        if certain_holder:
-            arc.cref -= 1
-        else:
-            arc.pref -= 1
-        if arc.cref == 0:
-            if certain_holder and arc.pref == 0:
-                self.lo += arc.lo            # the last holder is gone: the frames are free
-            self.hi = min(self.f0, self.hi + arc.hi)
-
-    def release_mapping(self, m, exists_certainly):
-        if m.kind == "owned":
-            self.credit(exists_certainly, m.size // PAGE)
-        elif m.kind == "shared":
-            self.release_arc(m.arc, exists_certainly)
-
-    def frames_check(self, ev, n):
-        """allocate_frames_fragmented(n pages)."""
-        ev.err(True if self.hi < n else (None if self.lo < n else False))
-
-    def tables_check(self, ev, data_frames, tu_max):
-        """Page-table creation unwraps allocate_frame: it panics when none is left."""
-        ev.panic(None if tu_max > 0 and self.lo - data_frames < tu_max else False)
-
-    def initially_free_in(self, paddr, size):
-        i = bisect.bisect_left(self.free0, paddr // PAGE)
-        return i < len(self.free0) and self.free0[i] < (paddr + size + PAGE - 1) // PAGE
-
-    # ---- bookkeeping ------------------------------------------------------------------
-    @staticmethod
-    def starts_in(p, a, b):
-        """Does a mapping start in [a, b] (check_vacant fails)?"""
-        if any(a <= s <= b for s, _ in SYSTEM_MAPPINGS):
-            return True
-        return tri([m.certain for m in p.maps if a <= m.addr <= b])
-
-    @staticmethod
-    def containing(p, x):
-        """(certain mapping containing x, or 'sys', or None; possible ones containing x)."""
-        for s, l in SYSTEM_MAPPINGS:
-            if s <= x < s + l:
-                return "sys", []
-        cert = None
-        poss = []
-        for m in p.maps:
-            if m.addr <= x < m.end:
-                if m.certain:
-                    cert = m
-                else:
-                    poss.append(m)
-        return cert, poss
-
-    @staticmethod
-    def left_overlap(p, a):
-        """A mapping that starts before a and covers it: mapping there panics upstream."""
-        return tri([m.certain for m in p.maps if m.addr < a < m.end])
+def parse_query(res):
+    """Mapping from an `ok addr=... len=... type=... state=... flags=... offset=...` line."""
+    f = dict(t.split("=", 1) for t in res.split()[1:])
+    flags = f["flags"]
+    perms = sum(b for c, b in zip(flags[:3], (1, 2, 4)) if c != "-") if flags[3] == "u" else 0
+    return Mapping(int(f["addr"], 16), int(f["len"], 16), f["type"], int(f["state"], 16),
+                   perms, int(f["offset"], 16))
 
 
 class Gen:
-    def __init__(self, seed, ops, profile, index, qemu_safe=False):
+    def __init__(self, seed, ops, profile, index, qemu_safe=False, exe=None):
         if profile not in PROFILES:
             raise ValueError("unknown profile %r" % profile)
         self.rng = random.Random("sunrise-trace-gen:%d:%d:%s%s"
                                  % (seed, index, profile, ":qemu" if qemu_safe else ""))
         self.qemu_safe = qemu_safe
-        self.ever_active = set()     # processes that were switched to
         self.ops = ops
         self.profile = profile
-        self.lines = []
+        self.exe = exe
+        self.lines = []               # kept lines
+        self.results = []             # (index in lines, result line) for each kept op
         self.counter = 0
-        self.dead = False            # a certain panic was emitted
+        self.dead = False             # a panic was kept
         self.n_ops = 0
-        self.dropped_names = []      # process names that may be reused
-        self.free_shm_names = []     # shm names certainly unbound again
-        self.bounds = []             # (lines emitted so far, lo, hi) after each step
+        self.procs = {}               # name -> [Mapping]
+        self.selected = self.active = None
+        self.ever_active = set()      # processes that were switched to
+        self.shms = {}                # name -> frames it certainly has (at least)
+        self.mirrors = {}             # name -> (len, offset in its first page, bytes of its pages)
+        self.named_mirrors = 0        # named mirror lines not dropped, bound or not (the limit counts them)
+        self.dropped_names = []       # process names that may be reused
+        self.free_shm_names = []      # shm names unbound again
+        self.states = [0, REFCOUNTED_STATE, 0x00002000]   # states seen, for check_range
 
     # ---- style ------------------------------------------------------------------------
     def style(self):
@@ -343,16 +239,15 @@ class Gen:
             return ("%s%s" % (prefix, "_" * 16))[:16 - len(str(self.counter))] + str(self.counter)
         return "%s%d" % (prefix, self.counter)
 
-    def emit(self, toks):
+    def fmt(self, toks):
+        """The line of an operation, sometimes with other blanks and a comment."""
         if self.profile != "small" and self.rng.random() < 0.04:
             sep = self.rng.choice(("\t", "  ", " \t"))
             line = sep.join(toks)
             if self.rng.random() < 0.5:
                 line += self.rng.choice((" # note", "\t#", "  # x # y"))
-        else:
-            line = " ".join(toks)
-        self.lines.append(line)
-        self.n_ops += 1
+            return line
+        return " ".join(toks)
 
     # ---- physical memory ----------------------------------------------------------------
     def phys_lines(self):
@@ -427,16 +322,14 @@ class Gen:
                 free |= fr
             else:
                 free -= fr
-        for kind, s, e in lines:
-            self.lines.append("phys %s %s %s" % (kind, self.num(s), self.num(e)))
-        return sorted(free)
+        return ["phys %s %s %s" % (kind, self.num(s), self.num(e)) for kind, s, e in lines], free
 
     # ---- value pickers ------------------------------------------------------------------
     def pick_addr(self, p):
         rng = self.rng
         style = self.style()
         r = rng.random()
-        maps = [m for m in p.maps if m.certain] if p is not None else []
+        maps = p if p is not None else []
         if maps and r < 0.45:
             m = rng.choice(maps)
             k = rng.randint(1, 3) * PAGE
@@ -504,73 +397,66 @@ class Gen:
             return rng.choice(NOT_REFCOUNTED) if rng.random() < 0.4 else "Normal"
         return rng.choice(TYPES)
 
-    # ---- policy -------------------------------------------------------------------------
-    def accept(self, cls):
-        if cls == "panic":
-            return False                         # only deliberate, as the last operation
-        if cls == "maybe_panic":
-            if self.profile == "small":
-                return False
-            p = 0.04 if self.profile == "wide" else 0.01
-            return self.rng.random() < p
-        return True
+    # ---- asking srref -------------------------------------------------------------------
+    def accept_panic(self):
+        """Whether to keep an operation that panics (it ends the trace)."""
+        if self.profile == "small":
+            return False
+        return self.rng.random() < (PANIC_KEEP_WIDE if self.profile == "wide" else PANIC_KEEP_MIXED)
 
-    # ---- operations -----------------------------------------------------------------------
-    # Each proposer returns (tokens, Ev, apply(certain)) or None when not applicable.
+    def attempt(self, toks, want_panic=False):
+        """Sends the operation; keeps it and returns its result line, or undoes it and
+        returns None. With want_panic only a panic is kept."""
+        line = self.fmt(toks)
+        res = self.oracle.ask(line)
+        panic = res.startswith("panic")
+        if not (panic if want_panic else (not panic or self.accept_panic())):
+            self.oracle.discard()
+            return None
+        self.oracle.keep()
+        self.lines.append(line)
+        self.results.append((len(self.lines) - 1, res))
+        self.n_ops += 1
+        self.dead = panic
+        return res
 
-    def sel(self):
-        return self.m.procs[self.m.selected]
-
-    def op_create(self, p, a=None, size=None, ty=None):
-        m = self.m
-        if a is None:
-            a = self.pick_addr(p)
-        if size is None:
-            size = self.pick_size(zero_ok=True)
-        if ty is None:
-            ty = self.pick_type("any")
-        rights = self.rights()
-        ev = Ev()
-        self.eval_create(ev, p, a, size)
-        toks = ["create_regular_mapping", self.num(a), self.num(size), ty, rights]
-
-        def apply(certain):
-            n = size // PAGE
-            d = pdes_of(a, size)
-            m.consume(certain, n, len(d - p.tcert), len(d - p.tposs))
-            self.add_tables(p, d, certain)
-            if ty in REFCOUNTED:
-                p.maps.append(Mapping(a, size, ty, "shared", certain, Arc(n, certain),
-                                      rights=rights))
-            else:
-                p.maps.append(Mapping(a, size, ty, "owned", certain, rights=rights))
-        return toks, ev, apply
-
-    def eval_create(self, ev, p, a, size):
-        m = self.m
-        ev.err(a % PAGE != 0)
-        ev.err(size % PAGE != 0)
-        ev.err(size == 0)
-        if ev.done:
-            return
-        ev.err(not in_userland(a, size))
-        if ev.done:
-            return
-        ev.err(m.starts_in(p, a, a + size - 1))
-        n = size // PAGE
-        m.frames_check(ev, n)
-        d = pdes_of(a, size)
-        m.tables_check(ev, n, len(d - p.tcert))
-        ev.panic(m.left_overlap(p, a))
+    def learn(self, p, addr):
+        """Asks srref for the mapping at addr and records it in p (a list of Mapping)."""
+        if self.dead:
+            return None
+        res = self.oracle.peek("query_memory 0x%08x" % addr)
+        if not res.startswith("ok "):
+            return None
+        x = parse_query(res)
+        self.forget(p, x.addr, x.size)
+        if x.state not in self.states:
+            self.states.append(x.state)
+        if x.ty != "Unmapped":
+            p.append(x)
+        return x
 
     @staticmethod
-    def add_tables(p, d, certain):
-        p.tposs |= d
-        if certain:
-            p.tcert |= d
+    def forget(p, addr, size):
+        p[:] = [x for x in p if x.end <= addr or addr + size <= x.addr]
+
+    def initially_free_in(self, paddr, size):
+        """Whether [paddr, paddr+size) holds a frame that was free before the trace."""
+        i = bisect.bisect_left(self.free0, paddr // PAGE)
+        return i < len(self.free0) and self.free0[i] < align_up(paddr + size) // PAGE
+
+    def sel(self):
+        return self.procs[self.selected]
+
+    # ---- operations on the selected process -----------------------------------------------
+    # Each returns whether it kept a line.
+    def op_create(self, p):
+        a, size, ty = self.pick_addr(p), self.pick_size(zero_ok=True), self.pick_type("any")
+        res = self.attempt(["create_regular_mapping", self.num(a), self.num(size), ty, self.rights()])
+        if res == "ok":
+            self.learn(p, a)
+        return res is not None
 
     def op_alloc(self, p):
-        m = self.m
         rng = self.rng
         if self.style() == "small" or rng.random() < 0.6:
             size = PAGE * (1 if rng.random() < 0.7 else rng.randint(2, 4))
@@ -578,139 +464,75 @@ class Gen:
             size = self.pick_size(zero_ok=True)
         a = self.pick_addr(p)
         ty = self.pick_type("nonref") if rng.random() < 0.97 else self.pick_type("ref")
-        rights = self.rights()
-        ev = Ev()
-        ev.err(size == 0)
-        ev.err(size % PAGE != 0)
-        n = size // PAGE
-        if not ev.done:
-            ev.err(True if m.hi < n else (None if m.lo < n or n > 1 else False))
-            ev.err(a % PAGE != 0)
-            ev.err(not in_userland(a, size))
-            if not ev.done:
-                ev.err(m.starts_in(p, a, a + size - 1))
-                d = pdes_of(a, size)
-                m.tables_check(ev, n, len(d - p.tcert))
-                ev.panic(m.left_overlap(p, a))
-                ev.panic(ty in REFCOUNTED)
-        toks = ["map_phys_region_to", "alloc", self.num(size), self.num(a), ty, rights]
-
-        def apply(certain):
-            d = pdes_of(a, size)
-            m.consume(certain, n, len(d - p.tcert), len(d - p.tposs))
-            self.add_tables(p, d, certain)
-            p.maps.append(Mapping(a, size, ty, "owned", certain, rights=rights))
-        return toks, ev, apply
+        res = self.attempt(["map_phys_region_to", "alloc", self.num(size), self.num(a), ty, self.rights()])
+        if res == "ok":
+            self.learn(p, a)
+        return res is not None
 
     def pick_paddr(self):
         rng = self.rng
-        m = self.m
         r = rng.random()
-        if m.free0 and r < 0.45:
+        if self.free0 and r < 0.45:
             # a frame that was free before the trace: likely a directory, a page table or
             # a data frame by now
-            i = rng.randrange(min(len(m.free0), 24)) if rng.random() < 0.7 else rng.randrange(len(m.free0))
-            return m.free0[i] * PAGE
+            n = len(self.free0)
+            return self.free0[rng.randrange(min(n, 24)) if rng.random() < 0.7 else rng.randrange(n)] * PAGE
         if r < 0.8:
             # trace RAM that is never handed out
             for _ in range(20):
                 base, top = TRACE_RAM[rng.randrange(2)]
                 a = base + PAGE * rng.randrange((top - base) // PAGE)
-                if not m.initially_free_in(a, PAGE):
+                if not self.initially_free_in(a, PAGE):
                     return a
-            return 0x00000000 if not m.initially_free_in(0, PAGE) else 0x000a0000
+            return 0x00000000 if not self.initially_free_in(0, PAGE) else 0x000a0000
         if self.style() == "small":
             return rng.choice((0x000b8000, 0x000a0000, 0x000ff000, 0x01000000))
         return rng.choice((0x000b8000, 0xfee00000, 0xfebff000, 0xffffe000, 0xfffff000,
                            0x01000000, 0x80000000, 0x000ff000, 0x00400800))
 
     def op_mmio(self, p):
-        m = self.m
         rng = self.rng
         paddr = self.pick_paddr()
         size = PAGE * rng.randint(1, 3) if rng.random() < 0.85 else self.pick_size(zero_ok=True)
         a = self.pick_addr(p)
         ty = rng.choice(("Io", "Io", "Normal", "Reserved")) if rng.random() < 0.97 else self.pick_type("ref")
-        rights = self.rights()
-        ev = Ev()
-        ev.err(size == 0)
-        ev.err(size % PAGE != 0)
-        ev.err(paddr % PAGE != 0)
-        ev.panic(paddr + size > U32)
-        if self.qemu_safe and size and m.initially_free_in(paddr, size):
-            return None
-        hazard = m.initially_free_in(paddr, size) if not ev.done else False
-        if not ev.done:
-            ev.err(None if hazard else False)
-            ev.err(a % PAGE != 0)
-            ev.err(not in_userland(a, size))
-            if not ev.done:
-                ev.err(m.starts_in(p, a, a + size - 1))
-                d = pdes_of(a, size)
-                m.tables_check(ev, 0, len(d - p.tcert))
-                ev.panic(m.left_overlap(p, a))
-                ev.panic(ty in REFCOUNTED)
-        toks = ["map_phys_region_to", "mmio", self.num(paddr), self.num(size), self.num(a), ty, rights]
-
-        def apply(certain):
-            d = pdes_of(a, size)
-            m.consume(certain, 0, len(d - p.tcert), len(d - p.tposs))
-            self.add_tables(p, d, certain)
-            p.maps.append(Mapping(a, size, ty, "mmio", certain, rights=rights, hazard=hazard))
-        return toks, ev, apply
+        hazard = size > 0 and self.initially_free_in(paddr, size)
+        if self.qemu_safe and hazard:
+            return False
+        res = self.attempt(["map_phys_region_to", "mmio", self.num(paddr), self.num(size), self.num(a),
+                            ty, self.rights()])
+        if res == "ok":
+            x = self.learn(p, a)
+            if x is not None:
+                x.hazard = hazard
+        return res is not None
 
     def op_partial(self, p):
-        m = self.m
         rng = self.rng
-        if not m.shms:
-            return None
-        name = rng.choice(list(m.shms))
-        arc = m.shms[name]
+        if not self.shms:
+            return False
+        name = rng.choice(sorted(self.shms))
+        n = self.shms[name]
         a = self.pick_addr(p)
         r = rng.random()
         if r < 0.75:
-            off = PAGE * rng.randrange(max(1, arc.lo))
+            off = PAGE * rng.randrange(max(1, n))
         elif r < 0.9:
-            off = arc.lo * PAGE
+            off = n * PAGE
         else:
-            off = rng.choice((PAGE * (arc.lo + 1), 0x800, 0xfffff000))
-        maxn = max(1, arc.lo - off // PAGE)
+            off = rng.choice((PAGE * (n + 1), 0x800, 0xfffff000))
+        maxn = max(1, n - off // PAGE)
         size = PAGE * rng.randint(1, maxn) if rng.random() < 0.85 else self.pick_size(zero_ok=True)
         ty = self.pick_type("ref") if rng.random() < 0.97 else self.pick_type("nonref")
-        rights = self.rights()
-        ev = Ev()
-        ev.err(a % PAGE != 0)
-        ev.err(size == 0)
-        ev.err(size % PAGE != 0)
-        ev.panic(True if off > arc.hi * PAGE else (None if off > arc.lo * PAGE else False))
-        if not ev.done:
-            ev.err(True if arc.hi * PAGE - off < size else (None if arc.lo * PAGE - off < size else False))
-            ev.err(not in_userland(a, size))
-            if not ev.done:
-                ev.err(m.starts_in(p, a, a + size - 1))
-                ev.panic(off % PAGE != 0)
-                ev.panic(ty not in REFCOUNTED)
-                d = pdes_of(a, size)
-                m.tables_check(ev, 0, len(d - p.tcert))
-                ev.panic(m.left_overlap(p, a))
-        toks = ["map_partial_shared_mapping", name, self.num(a), self.num(off), self.num(size), ty, rights]
-
-        def apply(certain):
-            d = pdes_of(a, size)
-            m.consume(certain, 0, len(d - p.tcert), len(d - p.tposs))
-            self.add_tables(p, d, certain)
-            if certain:
-                arc.cref += 1
-            else:
-                arc.pref += 1
-            p.maps.append(Mapping(a, size, ty, "shared", certain, arc, off, rights))
-        return toks, ev, apply
+        res = self.attempt(["map_partial_shared_mapping", name, self.num(a), self.num(off & U32),
+                            self.num(size), ty, self.rights()])
+        if res == "ok":
+            self.learn(p, a)
+        return res is not None
 
     def op_guard(self, p):
-        m = self.m
         rng = self.rng
-        r = rng.random()
-        if r < 0.3:
+        if rng.random() < 0.3:
             # huge guards: whole page-table spans, or more
             pde = rng.choice(self.small_pdes if self.style() == "small" else self.wide_pdes)
             a = max(0, pde * PDE + rng.choice((0, 0, 0, -PAGE, PAGE)))
@@ -719,183 +541,61 @@ class Gen:
             a = self.pick_addr(p)
             size = self.pick_size(zero_ok=True)
         ty = rng.choice(GUARD_TYPES) if rng.random() < 0.9 else self.pick_type("any")
-        ev = Ev()
-        ev.panic(size == 0)
-        if not ev.done:
-            ev.err(not in_userland(a, size))
-            ev.err(a % PAGE != 0)
-            ev.err(size % PAGE != 0)
-            ev.err(ty not in GUARD_TYPES)
-            if not ev.done:
-                ev.err(m.starts_in(p, a, a + size - 1))
-                d = partial_pdes_of(a, size)
-                m.tables_check(ev, 0, len(d - p.tcert))
-                ev.panic(m.left_overlap(p, a))
-        toks = ["guard", self.num(a), self.num(size), ty]
-
-        def apply(certain):
-            d = partial_pdes_of(a, size)
-            m.consume(certain, 0, len(d - p.tcert), len(d - p.tposs))
-            self.add_tables(p, d, certain)
-            p.maps.append(Mapping(a, size, ty, "guard", certain, rights="none"))
-        return toks, ev, apply
+        res = self.attempt(["guard", self.num(a), self.num(size), ty])
+        if res == "ok":
+            self.learn(p, a)
+        return res is not None
 
     def op_unmap(self, p):
-        m = self.m
         rng = self.rng
-        maps = [x for x in p.maps if x.certain]
-        r = rng.random()
-        if maps and r < 0.7:
-            x = rng.choice(maps)
+        if p and rng.random() < 0.8:
+            x = rng.choice(p)
             a, size = x.addr, x.size
             if rng.random() < 0.1:
                 size = rng.choice((x.size + PAGE, max(PAGE, x.size - PAGE), x.size + 1))
             elif rng.random() < 0.05:
                 a = x.addr + PAGE
-        elif p.maps and r < 0.8:
-            x = rng.choice(p.maps)
-            a, size = x.addr, x.size
         else:
             a = self.pick_addr(p)
             size = self.pick_size(zero_ok=True)
-        ev = Ev()
-        ev.panic(size == 0)
-        if not ev.done:
-            ev.err(not in_userland(a, size))
-        victims = []
-        if not ev.done:
-            at = [x for x in p.maps if x.addr == a]
-            cert = [x for x in at if x.certain]
-            if cert:
-                ev.err(cert[0].size != size)
-                victims = [cert[0]]
-            else:
-                victims = [x for x in at if x.size == size]
-                ev.err(None if victims else True)
-        toks = ["unmap", self.num(a), self.num(size)]
+        res = self.attempt(["unmap", self.num(a), self.num(size)])
+        if res == "ok":
+            self.forget(p, a, size)
+        return res is not None
 
-        def apply(certain):
-            for x in victims:
-                p.maps.remove(x)
-                m.release_mapping(x, certain and x.certain)
-        return toks, ev, apply
-
-    def op_expand(self, p, a=None, new_size=None):
+    def op_expand(self, p):
         rng = self.rng
-        heaps = [x for x in p.maps if x.certain and x.ty == "Heap" and x.kind == "shared"]
-        if a is None:
-            if heaps and rng.random() < 0.8:
-                x = rng.choice(heaps)
-                a = x.addr + (PAGE * rng.randrange(x.size // PAGE) if rng.random() < 0.3 else 0)
-                new_size = x.size + PAGE * rng.choice((1, 1, 2, 3, 8, 0, -1))
-                if rng.random() < 0.05:
-                    new_size = rng.choice((PDE, x.size + 0x800, 0x40000000))
-            else:
-                a = self.pick_addr(p)
-                new_size = self.pick_size(zero_ok=True)
-        ev = Ev()
-        res = self.eval_expand(ev, p, a, new_size)
-        if res is None:
-            return None
-        toks = ["expand_mapping", self.num(a), self.num(new_size)]
-        return toks, ev, res
-
-    def eval_expand(self, ev, p, a, new_size):
-        """Returns apply, or None if the model is too unsure of the mapping at a."""
-        m = self.m
-        ev.err(new_size % PAGE != 0)
-        cert, poss = m.containing(p, a)
-        if cert == "sys":
-            ev.err(True)
-            return lambda certain: None
-        if cert is None:
-            if poss and not ev.done:
-                return None
-            ev.err(True)
-            return lambda certain: None
-        x = cert
-        ev.err(x.ty != "Heap")
-        ev.err(x.kind != "shared")
-        ev.panic(new_size == 0)
-        if ev.done:
-            return lambda certain: None
-        ev.err(not in_userland(x.addr, new_size))
-        ev.err(new_size < x.size)
-        if ev.done or new_size == x.size:
-            return lambda certain: None
-        k = (new_size - x.size) // PAGE
-        ev.err(m.starts_in(p, x.end, x.addr + new_size - 1))
-        m.frames_check(ev, k)
-        d = pdes_of(x.end, new_size - x.size)
-        m.tables_check(ev, k, len(d - p.tcert))
-
-        def apply(certain):
-            m.consume(certain, k, len(d - p.tcert), len(d - p.tposs))
-            self.add_tables(p, d, certain)
-            arc = x.arc
-            arc.hi += k
-            if certain:
-                arc.lo += k
-                x.size = new_size
-                x.off = 0
-            else:
-                x.certain = False
-                arc.cref -= 1
-                arc.pref += 2
-                p.maps.append(Mapping(x.addr, new_size, x.ty, "shared", False, arc, 0, x.rights))
-        return apply
+        heaps = [x for x in p if x.ty == "Heap" and x.shared]
+        if heaps and rng.random() < 0.8:
+            x = rng.choice(heaps)
+            a = x.addr + (PAGE * rng.randrange(x.size // PAGE) if rng.random() < 0.3 else 0)
+            new_size = x.size + PAGE * rng.choice((1, 1, 2, 3, 8, 0, -1))
+            if rng.random() < 0.05:
+                new_size = rng.choice((PDE, x.size + 0x800, 0x40000000))
+        else:
+            a = self.pick_addr(p)
+            new_size = self.pick_size(zero_ok=True)
+        res = self.attempt(["expand_mapping", self.num(a), self.num(new_size & U32)])
+        if res == "ok":
+            self.learn(p, a)
+        return res is not None
 
     def op_resize_heap(self, p):
-        m = self.m
         rng = self.rng
-        r = rng.random()
-        cert, poss = m.containing(p, HEAP_BASE)
-        if poss and any(x.ty == "Unmapped" for x in poss):
-            return None
-        if isinstance(cert, Mapping) and cert.ty == "Unmapped":
-            # upstream reads the heap state from the type at the heap base: an Unmapped
-            # mapping (or guard) there means "no heap", and it creates one over it
-            cert = None
-            unmapped_there = True
-        else:
-            unmapped_there = False
-        cur = cert.size if isinstance(cert, Mapping) else 0
-        if r < 0.8:
-            new_size = cur + PAGE * rng.choice((1, 1, 2, 4, 0, -1, 16))
-            if new_size <= 0:
-                new_size = PAGE
+        heap = [x for x in p if x.addr <= HEAP_BASE < x.end and x.ty == "Heap"]
+        cur = heap[0].size if heap else 0
+        if rng.random() < 0.8:
+            new_size = max(PAGE, cur + PAGE * rng.choice((1, 1, 2, 4, 0, -1, 16)))
         else:
             new_size = rng.choice((0x40000000, 0x40001000, 0x800, PDE, 0xfffff000, 0))
-        ev = Ev()
-        ev.panic(new_size == 0)
-        apply = lambda certain: None
-        if not ev.done:
-            ev.err(not in_userland(HEAP_BASE, new_size))
-            if not ev.done:
-                if cert is None and poss and not unmapped_there:
-                    return None
-                if cert is None:
-                    # NoHeap: create_regular_mapping(heap base, new_size, Heap, u_rw)
-                    self.eval_create(ev, p, HEAP_BASE, new_size)
+        res = self.attempt(["resize_heap", self.num(new_size)])
+        if res is not None and res.startswith("ok"):
+            self.learn(p, HEAP_BASE)
+        return res is not None
 
-                    def apply(certain):
-                        n = new_size // PAGE
-                        d = pdes_of(HEAP_BASE, new_size)
-                        m.consume(certain, n, len(d - p.tcert), len(d - p.tposs))
-                        self.add_tables(p, d, certain)
-                        p.maps.append(Mapping(HEAP_BASE, new_size, "Heap", "shared", certain,
-                                              Arc(n, certain), rights="u_rw"))
-                elif new_size >= cert.size:
-                    apply = self.eval_expand(ev, p, HEAP_BASE, new_size)
-                    if apply is None:
-                        return None
-        toks = ["resize_heap", self.num(new_size)]
-        return toks, ev, apply
-
-    def op_mirror(self, p, named=None):
-        m = self.m
+    def op_mirror(self, p):
         rng = self.rng
-        shared = [x for x in p.maps if x.certain and x.kind == "shared"]
+        shared = [x for x in p if x.shared]
         room = None
         if shared and rng.random() < 0.85:
             x = rng.choice(shared)
@@ -922,221 +622,14 @@ class Gen:
             ln = rng.choice((PAGE, 2 * PAGE, 0x1004))
         else:
             ln = rng.choice((0, MIRROR_MAX_LEN, 0x00fff001)) if self.style() != "small" else 0
-        if named is None:
-            named = rng.random() < 0.6
-        if named and m.live_named_mirrors >= MIRROR_MAX_LIVE:
-            named = False
-        ev = Ev()
-        ev.err(not (USER_START <= a <= USER_END))
-        cert, poss = m.containing(p, a)
-        x = None
-        if not ev.done:
-            if cert is None or cert == "sys":
-                if poss and any(y.kind == "shared" for y in poss):
-                    return None
-                ev.err(True)
-            else:
-                x = cert
-                ev.err(x.kind != "shared")
-        mo = full = 0
-        if x is not None and not ev.done:
-            offset = a - x.addr
-            mo = offset % PAGE
-            full = align_up(mo + ln)
-            ev.panic(full == 0)
-            full_off = x.off + align_down(offset)
-            arc = x.arc
-            need = full_off + full
-            ev.err(True if need > arc.hi * PAGE else (None if need > arc.lo * PAGE else False))
+        named = rng.random() < 0.6 and self.named_mirrors < MIRROR_MAX_LIVE
         name = self.new_name("M" if rng.random() < 0.7 else "Y") if named else None
-        toks = ["mirror_mapping", self.num(a), self.num(ln)] + ([name] if named else [])
-
-        def apply(certain):
-            if named and x is not None:
-                if certain:
-                    m.mirrors[name] = (ln, x.arc, mo, full)
-                    x.arc.cref += 1
-                else:
-                    x.arc.pref += 1          # pinned: the name is never used again
-        return toks, ev, apply, named
-
-    # ---- the main loop --------------------------------------------------------------------
-    def run(self):
-        rng = self.rng
-        free = self.phys_lines()
-        self.m = Model(free)
-        m = self.m
-        self.small_pdes = sorted(set([1, 2] + [rng.randint(0, 4) for _ in range(2)]))
-        if rng.random() < 0.3:
-            self.small_pdes.append(0x200)          # the heap's span, 0x80000000
-        self.wide_pdes = sorted(set(self.small_pdes + [rng.randrange(0x300) for _ in range(6)]
-                                    + [0x2ff, 0x1ff, 0x200]))
-        wide = self.profile != "small"
-        weights = {
-            "create": 14, "alloc": 4, "mmio": 4, "partial": 6, "guard": 5, "unmap": 8,
-            "query": 4, "expand": 3, "fas": 2, "resize": 3, "mirror": 5, "mirror_drop": 2,
-            "mirror_rw": 6, "check_range": 3, "shm": 4, "shm_of": 3, "shm_drop": 2, "new": 3,
-            "select": 3, "drop": 2, "switch_to": 4, "read": 8, "write": 6, "walk": 4,
-            "frames": 3, "free_frames": 3,
-        }
-        kinds = list(weights)
-        wsum = [weights[k] for k in kinds]
-        final_panic = (self.profile == "wide" and rng.random() < 0.25) or \
-                      (self.profile == "mixed" and rng.random() < 0.08)
-        while self.n_ops < self.ops and not self.dead:
-            if final_panic and self.n_ops == self.ops - 1:
-                if self.try_final_panic():
-                    break
-            for _ in range(60):
-                kind = rng.choices(kinds, wsum)[0]
-                if self.step(kind):
-                    break
-            else:
-                self.emit(["free_frames"])
-            self.bounds.append((len(self.lines), m.lo, m.hi))
-        return self.lines
-
-    def need_process(self):
-        """Makes sure a process is selected; may emit `new` or `select`. False if it cannot."""
-        m = self.m
-        if m.selected is not None:
-            return True
-        if m.procs and (self.rng.random() < 0.7 or m.lo < 1):
-            name = self.rng.choice(list(m.procs))
-            self.emit(["select", name])
-            m.selected = name
-            return True
-        return self.do_new()
-
-    def do_new(self):
-        m = self.m
-        live = len(m.procs)
-        cap = 3 if self.profile == "small" else 6
-        if live >= cap:
-            return False
-        ev = Ev()
-        ev.panic(True if m.hi < 1 else (None if m.lo < 1 else False))
-        if not self.accept(ev.cls):
-            return False
-        if self.dropped_names and self.rng.random() < 0.3:
-            name = self.dropped_names.pop(self.rng.randrange(len(self.dropped_names)))
-        else:
-            name = self.new_name("P")
-        self.emit(["new", name])
-        m.consume(ev.cls == "ok", 1, 0, 0)
-        m.procs[name] = Proc(name)
-        m.selected = name
-        return True
-
-    def run_op(self, proposal):
-        if proposal is None:
-            return False
-        toks, ev, apply = proposal[:3]
-        cls = ev.cls
-        if not self.accept(cls):
-            return False
-        self.emit(toks)
-        if cls in ("ok", "maybe", "maybe_panic"):
-            apply(cls == "ok")
-        return True
-
-    def step(self, kind):
-        m = self.m
-        rng = self.rng
-        process_ops = ("create", "alloc", "mmio", "partial", "guard", "unmap", "query", "expand",
-                       "fas", "resize", "mirror", "check_range", "shm_of", "drop", "switch_to",
-                       "walk", "frames")
-        if kind == "new":
-            return self.do_new()
-        if kind in process_ops:
-            if not self.need_process():
-                return False
-            p = self.sel()
-        if kind == "create":
-            return self.run_op(self.op_create(p))
-        if kind == "alloc":
-            return self.run_op(self.op_alloc(p))
-        if kind == "mmio":
-            return self.run_op(self.op_mmio(p))
-        if kind == "partial":
-            return self.run_op(self.op_partial(p))
-        if kind == "guard":
-            return self.run_op(self.op_guard(p))
-        if kind == "unmap":
-            return self.run_op(self.op_unmap(p))
-        if kind == "expand":
-            return self.run_op(self.op_expand(p))
-        if kind == "resize":
-            return self.run_op(self.op_resize_heap(p))
-        if kind == "mirror":
-            prop = self.op_mirror(p)
-            if prop is None:
-                return False
-            if not self.run_op(prop):
-                return False
-            if prop[3]:
-                m.live_named_mirrors += 1
-            return True
-        if kind == "query":
-            self.emit(["query_memory", self.num(self.pick_any_addr(p))])
-            return True
-        if kind == "frames":
-            self.emit(["frames", self.num(self.pick_any_addr(p))])
-            return True
-        if kind == "fas":
-            r = rng.random()
-            ln = self.pick_size(zero_ok=True) if r < 0.8 else rng.choice((0xbfe00000, 0xbfe00001, 0xffffffff, 1))
-            self.emit(["find_available_space", self.num(ln)])
-            return True
-        if kind == "walk":
-            return self.do_walk(p)
-        if kind == "free_frames":
-            self.emit(["free_frames"])
-            return True
-        if kind == "check_range":
-            return self.do_check_range(p)
-        if kind == "switch_to":
-            self.emit(["switch_to"])
-            m.active = m.selected
-            self.ever_active.add(m.selected)
-            return True
-        if kind == "select":
-            if not m.procs:
-                return False
-            others = [n for n in m.procs if n != m.selected]
-            name = rng.choice(others) if others and rng.random() < 0.9 else rng.choice(list(m.procs))
-            self.emit(["select", name])
-            m.selected = name
-            return True
-        if kind == "drop":
-            return self.do_drop()
-        if kind == "shm":
-            return self.do_shm()
-        if kind == "shm_of":
-            return self.do_shm_of(p)
-        if kind == "shm_drop":
-            if not m.shms:
-                return False
-            name = rng.choice(list(m.shms))
-            arc = m.shms.pop(name)
-            self.emit(["shm_drop", name])
-            m.release_arc(arc, True)
-            self.free_shm_names.append(name)
-            return True
-        if kind == "mirror_drop":
-            if not m.mirrors:
-                return False
-            name = rng.choice(list(m.mirrors))
-            arc = m.mirrors.pop(name)[1]
-            self.emit(["mirror_drop", name])
-            m.live_named_mirrors -= 1
-            m.release_arc(arc, True)
-            return True
-        if kind == "mirror_rw":
-            return self.do_mirror_rw()
-        if kind in ("read", "write"):
-            return self.do_rw(kind)
-        raise AssertionError(kind)
+        res = self.attempt(["mirror_mapping", self.num(a), self.num(ln)] + ([name] if named else []))
+        self.named_mirrors += res is not None and named
+        if res == "ok" and named:
+            mo = a % PAGE
+            self.mirrors[name] = (ln, mo, align_up(mo + ln))
+        return res is not None
 
     def pick_any_addr(self, p):
         rng = self.rng
@@ -1148,24 +641,21 @@ class Gen:
             a = (a + rng.randrange(PAGE)) & U32
         return a
 
-    def do_walk(self, p):
+    def op_walk(self, p):
         rng = self.rng
         r = rng.random()
-        maps = [x for x in p.maps if x.certain]
-        if maps and r < 0.5:
-            x = rng.choice(maps)
+        if p and r < 0.5:
+            x = rng.choice(p)
             a = align_down(x.addr)
             ln = align_up(x.end) - a
             if rng.random() < 0.4:
                 a = max(0, a - PAGE)
                 ln += 2 * PAGE
         elif r < 0.7:
-            pde = rng.choice(self.small_pdes)
-            a = pde * PDE
+            a = rng.choice(self.small_pdes) * PDE
             ln = PDE * rng.randint(1, 2)
         elif r < 0.8 and self.style() != "small":
-            a, ln = rng.choice(((0, KERNEL_LAND), (0xbfc00000, PDE), (0xbffff000, PAGE),
-                                (0, 0x01000000)))
+            a, ln = rng.choice(((0, KERNEL_LAND), (0xbfc00000, PDE), (0xbffff000, PAGE), (0, 0x01000000)))
         else:
             a = align_down(self.pick_addr(p))
             ln = align_up(self.pick_size()) or PAGE
@@ -1173,16 +663,13 @@ class Gen:
             if a >= KERNEL_LAND:
                 a = KERNEL_LAND - PAGE
             ln = KERNEL_LAND - a
-        self.emit(["walk", self.num(a), self.num(ln)])
-        return True
+        return self.attempt(["walk", self.num(a), self.num(ln)]) is not None
 
-    def do_check_range(self, p):
+    def op_check_range(self, p):
         rng = self.rng
-        maps = [x for x in p.maps if x.certain]
-        r = rng.random()
         x = None
-        if maps and r < 0.6:
-            x = rng.choice(maps)
+        if p and rng.random() < 0.6:
+            x = rng.choice(p)
             a = x.addr + rng.choice((0, 0, PAGE, x.size - 1))
             size = rng.choice((x.size, x.size, PAGE, x.size + PAGE, 0, x.size * 2))
         else:
@@ -1191,15 +678,14 @@ class Gen:
         r = rng.random()
         if r < 0.6:
             # what the range holds (if it is one homogeneous block): mostly passes
-            state = STATES[x.ty] if x is not None else 0
-            perms = perms_of(x.rights) if x is not None else 0
+            state, perms = (x.state, x.perms) if x is not None else (0, 0)
             smask = rng.choice((0xffffffff, 0xff, 0x00400000, 0x03ffdfff))
             pmask = rng.choice((7, 0xffffffff, 1, 2))
             sexp, pexp = state & smask, perms & pmask
             if rng.random() < 0.2:
                 sexp ^= rng.choice((0x1, 0x00400000, 0x2000))
         elif r < 0.8:
-            smask, sexp = 0xffffffff, rng.choice(STATE_VALUES)
+            smask, sexp = 0xffffffff, rng.choice(self.states)
             pmask = rng.choice((0, 1, 3, 7, 0xffffffff))
             pexp = rng.choice((0, 1, 3, 5, 7)) & pmask
         else:
@@ -1207,42 +693,87 @@ class Gen:
             sexp = rng.randrange(U32 + 1) if rng.random() < 0.3 else 0
             pmask = rng.choice((0, 1, 3, 7, 0xffffffff))
             pexp = rng.randrange(8)
-        ev = Ev()
-        ev.panic(a + size > U32)
-        ev.panic(None if (a >= RTL or a + size > RTL) else False)
-        if not self.accept(ev.cls):
+        return self.attempt(["check_range", self.num(a), self.num(size & U32), self.num(smask),
+                             self.num(sexp), self.num(pmask), self.num(pexp)]) is not None
+
+    def op_shm_of(self, p):
+        rng = self.rng
+        shared = [x for x in p if x.shared]
+        if shared and rng.random() < 0.75:
+            x = rng.choice(shared)
+            a = x.addr + rng.randrange(x.size)
+        else:
+            a = self.pick_any_addr(p)
+        name = self.new_name("X")
+        res = self.attempt(["shm_of", name, self.num(a)])
+        if res == "ok":
+            x = self.learn(p, a)
+            self.shms[name] = (x.off + x.size) // PAGE if x is not None else 1
+        return res is not None
+
+    def op_query(self, p):
+        return self.attempt(["query_memory", self.num(self.pick_any_addr(p))]) is not None
+
+    def op_frames(self, p):
+        return self.attempt(["frames", self.num(self.pick_any_addr(p))]) is not None
+
+    def op_fas(self, p):
+        rng = self.rng
+        r = rng.random()
+        ln = self.pick_size(zero_ok=True) if r < 0.8 else rng.choice((0xbfe00000, 0xbfe00001, 0xffffffff, 1))
+        return self.attempt(["find_available_space", self.num(ln)]) is not None
+
+    def op_switch_to(self, p):
+        if self.attempt(["switch_to"]) is None:
             return False
-        self.emit(["check_range", self.num(a), self.num(size & U32), self.num(smask),
-                   self.num(sexp), self.num(pmask), self.num(pexp)])
+        self.active = self.selected
+        self.ever_active.add(self.selected)
         return True
 
-    def do_drop(self):
-        m = self.m
+    def op_drop(self, p):
         rng = self.rng
-        if not m.procs:
-            return False
-        cands = [n for n in m.procs if n != m.active
+        cands = [n for n in self.procs if n != self.active
                  and not (self.qemu_safe and n in self.ever_active)]
         if not cands:
             return False
         name = rng.choice(cands)
-        if m.selected is None:
-            # drop needs a selected process: the one dropped or another
-            m.selected = rng.choice(list(m.procs))
-            self.emit(["select", m.selected])
-        p = m.procs.pop(name)
-        self.emit(["drop", name])
-        if m.selected == name:
-            m.selected = None
-        for x in p.maps:
-            m.release_mapping(x, x.certain)
-        m.lo += 1 + len(p.tcert)
-        m.hi = min(m.f0, m.hi + 1 + len(p.tposs))
+        if self.attempt(["drop", name]) is None:
+            return False
+        self.procs.pop(name)
+        if self.selected == name:
+            self.selected = None
         self.dropped_names.append(name)
         return True
 
-    def do_shm(self):
-        m = self.m
+    # ---- operations that need no selected process ------------------------------------------
+    def op_new(self):
+        cap = 3 if self.profile == "small" else 6
+        if len(self.procs) >= cap:
+            return False
+        if self.dropped_names and self.rng.random() < 0.3:
+            name = self.dropped_names.pop(self.rng.randrange(len(self.dropped_names)))
+        else:
+            name = self.new_name("P")
+        if self.attempt(["new", name]) is None:
+            return False
+        self.procs[name] = []
+        self.selected = name
+        return True
+
+    def op_select(self):
+        if not self.procs:
+            return False
+        others = [n for n in self.procs if n != self.selected]
+        name = self.rng.choice(others) if others and self.rng.random() < 0.9 else self.rng.choice(list(self.procs))
+        if self.attempt(["select", name]) is None:
+            return False
+        self.selected = name
+        return True
+
+    def op_free_frames(self):
+        return self.attempt(["free_frames"]) is not None
+
+    def op_shm(self):
         rng = self.rng
         r = rng.random()
         if r < 0.8:
@@ -1255,54 +786,41 @@ class Gen:
             name = self.free_shm_names.pop(rng.randrange(len(self.free_shm_names)))
         else:
             name = self.new_name("S")
-        ev = Ev()
-        ev.err(size == 0)
-        ev.err(size % PAGE != 0)
-        n = size // PAGE
-        if not ev.done:
-            m.frames_check(ev, n)
-        self.emit(["shm", name, self.num(size)])
-        if ev.cls == "ok":
-            m.consume(True, n, 0, 0)
-            m.shms[name] = Arc(n, True)
-        elif ev.cls == "maybe":
-            m.consume(False, n, 0, 0)
-        return True
+        res = self.attempt(["shm", name, self.num(size)])
+        if res == "ok":
+            self.shms[name] = size // PAGE
+        return res is not None
 
-    def do_shm_of(self, p):
-        m = self.m
-        rng = self.rng
-        shared = [x for x in p.maps if x.certain and x.kind == "shared"]
-        if shared and rng.random() < 0.75:
-            x = rng.choice(shared)
-            a = x.addr + rng.randrange(x.size)
-        else:
-            a = self.pick_any_addr(p)
-        cert, poss = m.containing(p, a)
-        name = self.new_name("X")
-        self.emit(["shm_of", name, self.num(a)])
-        if isinstance(cert, Mapping):
-            if cert.kind == "shared":
-                m.shms[name] = cert.arc
-                cert.arc.cref += 1
-        elif cert is None:
-            for y in poss:
-                if y.kind == "shared":
-                    y.arc.pref += 1          # pinned: the name is never used again
-        return True
-
-    def do_mirror_rw(self):
-        m = self.m
-        rng = self.rng
-        if not m.mirrors:
+    def op_shm_drop(self):
+        if not self.shms:
             return False
-        name = rng.choice(list(m.mirrors))
-        ln, arc, mo, full = m.mirrors[name]
+        name = self.rng.choice(sorted(self.shms))
+        if self.attempt(["shm_drop", name]) is None:
+            return False
+        del self.shms[name]
+        self.free_shm_names.append(name)
+        return True
+
+    def op_mirror_drop(self):
+        if not self.mirrors:
+            return False
+        name = self.rng.choice(sorted(self.mirrors))
+        if self.attempt(["mirror_drop", name]) is None:
+            return False
+        del self.mirrors[name]
+        self.named_mirrors -= 1
+        return True
+
+    def op_mirror_rw(self):
+        rng = self.rng
+        if not self.mirrors:
+            return False
+        name = rng.choice(sorted(self.mirrors))
+        ln, mo, full = self.mirrors[name]
         # OFFSET 4-byte aligned, below len(); keep the 4-byte access inside the mirror's pages
-        offs = [o for o in (0, 4, ln - 1, mo and (PAGE - mo)) if o >= 0]
         cands = []
-        for o in offs + [rng.randrange(max(1, ln))]:
-            o = o & ~3
+        for o in [o for o in (0, 4, ln - 1, mo and (PAGE - mo)) if o >= 0] + [rng.randrange(max(1, ln))]:
+            o &= ~3
             if o < ln and (mo + o + 4 <= full or (self.profile == "wide" and not self.qemu_safe
                                                   and rng.random() < 0.1)):
                 cands.append(o)
@@ -1310,16 +828,13 @@ class Gen:
             return False
         off = rng.choice(cands)
         if rng.random() < 0.5:
-            self.emit(["mirror_read", name, self.num(off)])
-        else:
-            self.emit(["mirror_write", name, self.num(off), self.num(rng.randrange(U32 + 1))])
-        return True
+            return self.attempt(["mirror_read", name, self.num(off)]) is not None
+        return self.attempt(["mirror_write", name, self.num(off), self.num(rng.randrange(U32 + 1))]) is not None
 
-    def do_rw(self, kind):
-        m = self.m
+    def op_rw(self, kind):
         rng = self.rng
-        act = m.procs.get(m.active) if m.active is not None else None
-        maps = [x for x in act.maps if x.certain] if act is not None else []
+        act = self.procs.get(self.active)
+        maps = list(act) if act is not None else []
         if kind == "write":
             maps = [x for x in maps if not x.hazard]
         r = rng.random()
@@ -1329,90 +844,144 @@ class Gen:
             if rng.random() < 0.3:
                 a = rng.choice((x.addr, x.end - 4, x.end, x.addr - 4))
         elif r < 0.85:
-            a = (self.pick_addr(act) if act is not None else self.pick_addr(None)) & ~3
+            a = self.pick_addr(act) & ~3
         else:
             a = rng.choice((0x00000000, 0x00200000, 0xbffffffc, 0x001ffffc, HEAP_BASE, 0x00400000))
         a &= ~3
         if a >= KERNEL_LAND or a < 0:
             a = 0xbffffffc
-        if kind == "write" and act is not None:
-            # never store through an mmio alias of frames the allocator may hand out
-            if any(x.hazard and x.addr <= a < x.end for x in act.maps):
-                return False
         if kind == "read":
-            self.emit(["read", self.num(a)])
-        else:
-            v = rng.choice((rng.randrange(U32 + 1), 0, U32, a))
-            self.emit(["write", self.num(a), self.num(v)])
-        return True
+            return self.attempt(["read", self.num(a)]) is not None
+        # never store through an mmio alias of frames the allocator may hand out
+        if act is not None and any(x.hazard and x.addr <= a < x.end for x in act):
+            return False
+        v = rng.choice((rng.randrange(U32 + 1), 0, U32, a))
+        return self.attempt(["write", self.num(a), self.num(v)]) is not None
+
+    # ---- the main loop --------------------------------------------------------------------
+    WEIGHTS = {
+        "create": 14, "alloc": 4, "mmio": 4, "partial": 6, "guard": 5, "unmap": 8,
+        "query": 4, "expand": 3, "fas": 2, "resize": 3, "mirror": 5, "mirror_drop": 2,
+        "mirror_rw": 6, "check_range": 3, "shm": 4, "shm_of": 3, "shm_drop": 2, "new": 3,
+        "select": 3, "drop": 2, "switch_to": 4, "read": 8, "write": 6, "walk": 4,
+        "frames": 3, "free_frames": 3,
+    }
+    PROCESS_OPS = {
+        "create": "op_create", "alloc": "op_alloc", "mmio": "op_mmio", "partial": "op_partial",
+        "guard": "op_guard", "unmap": "op_unmap", "query": "op_query", "expand": "op_expand",
+        "fas": "op_fas", "resize": "op_resize_heap", "mirror": "op_mirror",
+        "check_range": "op_check_range", "shm_of": "op_shm_of", "drop": "op_drop",
+        "switch_to": "op_switch_to", "walk": "op_walk", "frames": "op_frames",
+    }
+    OTHER_OPS = {
+        "new": "op_new", "select": "op_select", "free_frames": "op_free_frames", "shm": "op_shm",
+        "shm_drop": "op_shm_drop", "mirror_drop": "op_mirror_drop", "mirror_rw": "op_mirror_rw",
+    }
+
+    def run(self):
+        rng = self.rng
+        phys, free = self.phys_lines()
+        self.free0 = sorted(free)
+        self.oracle = Oracle(self.exe)
+        try:
+            for line in phys:
+                self.oracle.ask(line)
+                self.oracle.keep()
+                self.lines.append(line)
+            self.loop()
+        finally:
+            self.oracle.close()
+        return self.lines
+
+    def loop(self):
+        rng = self.rng
+        self.small_pdes = sorted(set([1, 2] + [rng.randint(0, 4) for _ in range(2)]))
+        if rng.random() < 0.3:
+            self.small_pdes.append(0x200)          # the heap's span, 0x80000000
+        self.wide_pdes = sorted(set(self.small_pdes + [rng.randrange(0x300) for _ in range(6)]
+                                    + [0x2ff, 0x1ff, 0x200]))
+        kinds = list(self.WEIGHTS)
+        wsum = [self.WEIGHTS[k] for k in kinds]
+        final_panic = (self.profile == "wide" and rng.random() < 0.25) or \
+                      (self.profile == "mixed" and rng.random() < 0.08)
+        while self.n_ops < self.ops and not self.dead:
+            if final_panic and self.n_ops == self.ops - 1 and self.try_final_panic():
+                break
+            for _ in range(60):
+                if self.step(rng.choices(kinds, wsum)[0]):
+                    break
+            else:
+                self.op_free_frames()
+
+    def step(self, kind):
+        if kind in ("read", "write"):
+            return self.op_rw(kind)
+        if kind in self.OTHER_OPS:
+            return getattr(self, self.OTHER_OPS[kind])()
+        if not self.need_process():
+            return False
+        if self.dead or self.n_ops >= self.ops:
+            return True                            # need_process used the last slot
+        return getattr(self, self.PROCESS_OPS[kind])(self.sel())
+
+    def need_process(self):
+        """Makes sure a process is selected; may keep `new` or `select`. False if it cannot."""
+        if self.selected is not None:
+            return True
+        if self.procs and self.rng.random() < 0.7:
+            return self.op_select()
+        return self.op_new() or self.op_select()
 
     # ---- deliberate panics ----------------------------------------------------------------
     def try_final_panic(self):
-        m = self.m
         rng = self.rng
-        if m.selected is None:
-            if not m.procs:
-                return False
-            name = rng.choice(list(m.procs))
-            self.emit(["select", name])
-            m.selected = name
+        if self.selected is None:
+            self.op_select()
             return False                          # the select took the last slot
         p = self.sel()
-        cands = []
-        cands.append(["guard", self.num(self.pick_addr(p)), "0x00000000", "KernelStack"])
-        cands.append(["unmap", self.num(self.pick_addr(p)), "0x00000000"])
-        cands.append(["resize_heap", "0x00000000"])
-        cands.append(["check_range", "0xffc00000", "0x00000000", "0x00000000", "0x00000000",
-                      "0x00000000", "0x00000000"])
-        cands.append(["check_range", "0xfffff000", "0x00002000", "0x00000000", "0x00000000",
-                      "0x00000000", "0x00000000"])
-        if m.active is not None and m.active in m.procs:
-            cands.append(["drop", m.active])
-        heaps = [x for x in p.maps if x.certain and x.ty == "Heap" and x.kind == "shared"]
+        cands = [["guard", self.num(self.pick_addr(p)), "0x00000000", "KernelStack"],
+                 ["unmap", self.num(self.pick_addr(p)), "0x00000000"],
+                 ["resize_heap", "0x00000000"],
+                 ["check_range", "0xffc00000", "0x00000000", "0x00000000", "0x00000000",
+                  "0x00000000", "0x00000000"],
+                 ["check_range", "0xfffff000", "0x00002000", "0x00000000", "0x00000000",
+                  "0x00000000", "0x00000000"]]
+        if self.active in self.procs:
+            cands.append(["drop", self.active])
+        heaps = [x for x in p if x.ty == "Heap" and x.shared]
         if heaps:
             cands.append(["expand_mapping", self.num(rng.choice(heaps).addr), "0x00000000"])
-        shared = [x for x in p.maps if x.certain and x.kind == "shared"]
+        shared = [x for x in p if x.shared]
         if shared:
             x = rng.choice(shared)
             cands.append(["mirror_mapping", self.num(x.addr + PAGE * rng.randrange(x.size // PAGE)),
                           "0x00000000"])
-        for x in p.maps:
-            if x.certain and x.size > PAGE:
-                a = x.addr + PAGE
-                ev = Ev()
-                self.eval_create(ev, p, a, PAGE)
-                if ev.cls == "panic":
-                    cands.append(["create_regular_mapping", self.num(a), "0x00001000", "Normal", "u_rw"])
-                break
-        ev = Ev()
-        ev.panic(True)
-        toks = rng.choice(cands)
-        self.emit(toks)
-        self.dead = True
-        return True
+        big = [x for x in p if x.size > PAGE]
+        if big:
+            cands.append(["create_regular_mapping", self.num(big[0].addr + PAGE), "0x00001000",
+                          "Normal", "u_rw"])
+        rng.shuffle(cands)
+        return any(self.attempt(toks, want_panic=True) is not None for toks in cands)
 
 
-HOSTED_ONLY = "# srdiff: hosted-only"
-
-
-def generate_with_bounds(seed, ops, profile="mixed", index=1, qemu_safe=True):
-    """(trace text, [(line number, lo, hi)]): after the operation ending on that line of
-    the text, the model says lo <= free frames <= hi. For tests of the model."""
-    g = Gen(seed, ops, profile, index, qemu_safe)
+def generate_with_results(seed, ops, profile="mixed", index=1, qemu_safe=True, exe=None):
+    """(trace text, [(line number, result line)]): the result srref gave the generator
+    for the operation on that line of the text. For tests of the generator."""
+    g = Gen(seed, ops, profile, index, qemu_safe, exe)
     header = ("# generated by harness/gen.py --seed %d --ops %d --profile %s%s (trace %d); "
               "random operation sequence" % (seed, ops, profile,
                                              " --qemu-safe" if qemu_safe else " --hosted-only", index))
     if not qemu_safe:
         header += "\n" + HOSTED_ONLY
     lines = g.run()
-    skip = header.count("\n") + 1  # the header's lines come before the model's
-    return header + "\n" + "\n".join(lines) + "\n", [(n + skip, lo, hi) for n, lo, hi in g.bounds]
+    skip = header.count("\n") + 2  # the header's lines come first; line numbers count from 1
+    return header + "\n" + "\n".join(lines) + "\n", [(i + skip, res) for i, res in g.results]
 
 
-def generate(seed, ops, profile="mixed", index=1, qemu_safe=True):
+def generate(seed, ops, profile="mixed", index=1, qemu_safe=True, exe=None):
     """The text of one trace: about `ops` operation lines (fewer if its last operation
-    panics on purpose), after a comment header and any `phys` lines."""
-    return generate_with_bounds(seed, ops, profile, index, qemu_safe)[0]
+    panics), after a comment header and any `phys` lines."""
+    return generate_with_results(seed, ops, profile, index, qemu_safe, exe)[0]
 
 
 def main(argv=None):
@@ -1429,16 +998,20 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.count < 1 or args.ops < 0:
         ap.error("--count must be >= 1 and --ops >= 0")
-    if args.out is None:
-        if args.count != 1:
-            ap.error("--out DIR is needed when --count > 1")
-        sys.stdout.write(generate(args.seed, args.ops, args.profile, 1, not args.hosted_only))
-        return 0
-    os.makedirs(args.out, exist_ok=True)
-    for i in range(1, args.count + 1):
-        path = os.path.join(args.out, "gen_%d_%d.trace" % (args.seed, i))
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write(generate(args.seed, args.ops, args.profile, i, not args.hosted_only))
+    if args.out is None and args.count != 1:
+        ap.error("--out DIR is needed when --count > 1")
+    try:
+        if args.out is None:
+            sys.stdout.write(generate(args.seed, args.ops, args.profile, 1, not args.hosted_only))
+            return 0
+        os.makedirs(args.out, exist_ok=True)
+        for i in range(1, args.count + 1):
+            path = os.path.join(args.out, "gen_%d_%d.trace" % (args.seed, i))
+            with open(path, "w", encoding="utf-8", newline="\n") as f:
+                f.write(generate(args.seed, args.ops, args.profile, i, not args.hosted_only))
+    except (OracleError, OSError) as e:
+        sys.stderr.write("gen.py: %s\n" % e)
+        return 1
     return 0
 
 

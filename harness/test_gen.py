@@ -7,10 +7,13 @@
   <repo>/../shared/tools/validate_trace.py; those tests are skipped if it is absent);
 - generation is deterministic (in one process, across processes with different hash seeds,
   and through the command line);
-- run on the reference model (`srref`; `test_gen.py semantics`, SKIPPED when it is not
-  built), a generated trace is never refused (it never uses a shm/mirror name whose binding
-  failed), a `small` trace never panics, and the free frame count always lies within the
-  bounds the generator's own conservative model claims.
+- replayed on the reference model (`test_gen.py semantics`) apart from the generator, a
+  generated trace is never refused (it never uses a shm/mirror name whose binding failed),
+  a `small` trace never panics, and every result is the one the generator was told while
+  it chose (so a discarded line left nothing behind).
+
+The generator asks srref for results, so every mode reports SKIPPED (exit 77) when srref
+is not built (reference/target/release/srref, or $SRDIFF_REF_EXE).
 """
 import importlib.util
 import os
@@ -85,15 +88,17 @@ def qemu_unsafe_lines(text):
 
 
 # ------------------------------------------------------------------------------------------
-# What a generated trace does at run time, asked of the reference model (`srref`, the
+# What a generated trace does at run time, asked again of the reference model (`srref`, the
 # project's one executable model of upstream, checked against upstream's goldens and
-# against the C port).
+# against the C port), independently of the generator's own child process.
 
 PAGE = 0x1000
 REF_EXE = os.environ.get("SRDIFF_REF_EXE") or os.path.join(REPO, "reference", "target", "release", "srref")
 HAVE_REF = os.path.isfile(REF_EXE) and os.access(REF_EXE, os.X_OK)
 NO_REF = "the reference model is not built (%s; build it with `cargo build --release` in reference/, " \
-         "or set SRDIFF_REF_EXE)" % REF_EXE
+         "or set SRDIFF_REF_EXE); the generator asks it for every result" % REF_EXE
+if HAVE_REF:
+    os.environ["SRDIFF_REF_EXE"] = REF_EXE    # the generator and its command line use it too
 
 
 def parse_num(tok):
@@ -105,63 +110,44 @@ def op_of(raw):
     return toks[0] if toks else None
 
 
-def instrument(text):
-    """The trace with a `free_frames` line after each operation line (it changes no state),
-    and, for each result line srref will print, (line number in `text`, kind): kind is "op"
-    for the operation's own result and "free" for the count after it."""
-    out, results, where = [], [], {}
-    for no, raw in enumerate(text.split("\n"), 1):
-        out.append(raw)
-        where[len(out)] = no
-        op = op_of(raw)
-        if op is not None and op != "phys":
-            results.append((no, "op"))
-            out.append("free_frames")
-            where[len(out)] = no
-            results.append((no, "free"))
-    return "\n".join(out), results, where
-
-
 def replay_on_ref(texts):
-    """Runs each trace on srref in one batch process. For each, returns (outcomes,
-    problems, free) where outcomes[i] is ok/err/panic for the operation on line i,
-    problems lists what srref refused (a name used though its binding failed, any other
-    malformed line, a bad exit), and free[i] is the free frame count after line i."""
-    reports = []
+    """Runs each trace on srref in one batch process. For each, returns (results,
+    problems): results[i] is the result line of the operation on line i, problems lists
+    what srref refused (a name used though its binding failed, any other malformed line,
+    a bad exit)."""
     with tempfile.TemporaryDirectory() as d:
-        paths, plans = [], []
+        paths = []
         for i, text in enumerate(texts):
-            body, results, where = instrument(text)
-            path = os.path.join(d, "t%d.trace" % i)
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(body)
-            paths.append(path)
-            plans.append((results, where))
+            paths.append(os.path.join(d, "t%d.trace" % i))
+            with open(paths[-1], "w", encoding="utf-8") as f:
+                f.write(text)
         data = subprocess.run([REF_EXE, "run", "--batch", "--"] + paths, stdout=subprocess.PIPE,
                               check=True, timeout=600).stdout
-    pos = 0
-    for path, (results, where) in zip(paths, plans):
+    reports, pos = [], 0
+    for path, text in zip(paths, texts):
         nl = data.index(b"\n", pos)
         tag, status, outlen, errlen = data[pos:nl].decode().split()
         assert tag == "@srdiff", tag
         out = data[nl + 1:nl + 1 + int(outlen)].decode()
         err = data[nl + 1 + int(outlen):nl + 1 + int(outlen) + int(errlen)].decode()
         pos = nl + 1 + int(outlen) + int(errlen)
-        outcomes, problems, free = {}, [], {}
-        for (no, kind), line in zip(results, out.splitlines()):
-            if kind == "free":
-                free[no] = int(line.split()[1])
-            elif line.startswith("panic"):
-                outcomes[no] = "panic"
-            else:
-                outcomes[no] = "err" if line.startswith("err") else "ok"
+        lines = [no for no, raw in enumerate(text.split("\n"), 1) if op_of(raw) not in (None, "phys")]
+        results, problems = dict(zip(lines, out.splitlines())), []
         if status == "2" and err.startswith(path + ":"):
-            line_no, reason = err[len(path) + 1:].rstrip("\n").split(": ", 1)
-            problems.append("line %d: refused by the reference model: %s" % (where[int(line_no)], reason))
+            problems.append("line %s: refused by the reference model: %s" % tuple(err[len(path) + 1:].rstrip("\n").split(": ", 1)))
         elif status != "0":
             problems.append("reference model exit status %s: %s" % (status, err.strip()))
-        reports.append((outcomes, problems, free))
+        reports.append((results, problems))
     return reports
+
+
+def mismatches(claimed, results):
+    """Where the results the generator was given differ from a fresh replay's."""
+    out = ["line %d: generator was told %r, the replay prints %r" % (no, res, results.get(no))
+           for no, res in claimed if results.get(no) != res]
+    if len(results) != len(claimed):
+        out.append("%d results replayed, %d told to the generator" % (len(results), len(claimed)))
+    return out
 
 
 # ------------------------------------------------------------------------------------------
@@ -246,60 +232,63 @@ class TestGenerator(unittest.TestCase):
             self.assertGreaterEqual(len(ops), 1)
 
 class TestSemantics(unittest.TestCase):
-    """Against the reference model; run as `test_gen.py semantics`, which reports SKIPPED
-    (exit 77) when srref is not built."""
+    """Against the reference model; run as `test_gen.py semantics`."""
 
-    @unittest.skipUnless(HAVE_REF, NO_REF)
     def test_runtime_semantics_on_the_reference_model(self):
         problems = []
         panics = {p: 0 for p in gen.PROFILES}
-        runs = [(c, gen.generate_with_bounds(*c)) for c in cases(60)]
+        runs = [(c, gen.generate_with_results(*c)) for c in cases(60)]
         reports = replay_on_ref([text for _, (text, _) in runs])
-        checked = 0
-        for ((seed, ops, profile, index, qemu), (text, bounds)), (outcomes, probs, free) in zip(runs, reports):
+        for ((seed, ops, profile, index, qemu), (text, claimed)), (results, probs) in zip(runs, reports):
             where = "seed %d ops %d profile %s index %d qemu %s" % (seed, ops, profile, index, qemu)
-            problems += ["%s: %s" % (where, x) for x in probs]
-            if "panic" in outcomes.values():
+            problems += ["%s: %s" % (where, x) for x in probs + mismatches(claimed, results)]
+            if any(r.startswith("panic") for r in results.values()):
                 panics[profile] += 1
-                if profile == "small":
-                    line = [n for n, o in outcomes.items() if o == "panic"][0]
-                    problems.append("%s: panic on line %d" % (where, line))
-            for line, lo, hi in bounds:
-                if line in free:
-                    checked += 1
-                    if not lo <= free[line] <= hi:
-                        problems.append("%s: line %d: %d free frames, outside [%d, %d]"
-                                        % (where, line, free[line], lo, hi))
-                        break
         self.assertEqual(problems, [])
         self.assertEqual(panics["small"], 0)
-        # the generator does make the other profiles panic at times, and the bounds were
-        # compared on most operations
+        # the generator does make the other profiles panic at times
         self.assertGreater(panics["wide"] + panics["mixed"], 0)
-        self.assertGreater(checked, sum(len(b) for _, (_, b) in runs) // 2)
 
-    @unittest.skipUnless(HAVE_REF, NO_REF)
     def test_the_check_can_fail(self):
-        # an unbound name, a panic and a free count are all seen
-        text = ("new A\nshm S 0\nshm_drop S\n")
-        (outcomes, problems, free), = replay_on_ref([text])
-        self.assertEqual(outcomes, {1: "ok", 2: "err"})
-        self.assertEqual(free, {1: 1023, 2: 1023})
+        # an unbound name is refused, and a result the generator was not told is seen
+        (results, problems), = replay_on_ref(["new A\nshm S 0\nshm_drop S\n"])
+        self.assertEqual(results, {1: "ok", 2: "err InvalidSize size=0x00000000"})
         self.assertEqual(len(problems), 1)
         self.assertIn("line 3: refused by the reference model", problems[0])
-        (outcomes, problems, free), = replay_on_ref(["new A\nguard 0x00400000 0 KernelStack\nfree_frames\n"])
-        self.assertEqual(outcomes, {1: "ok", 2: "panic"})
-        self.assertEqual(problems, [])
+        self.assertEqual(mismatches([(1, "ok"), (2, "ok")], results),
+                         ["line 2: generator was told 'ok', the replay prints 'err InvalidSize size=0x00000000'"])
+        self.assertEqual(len(mismatches([(1, "ok")], results)), 1)
+
+    def test_discard_undoes(self):
+        # a discarded panic leaves srref as if it had never seen the line
+        o = gen.Oracle()
+        try:
+            self.assertIsNone(o.ask("phys free 0x00400000 0x00402000"))
+            o.keep()
+            self.assertEqual(o.ask("new A"), "ok")
+            o.keep()
+            self.assertEqual(o.peek("free_frames"), "ok 1")
+            self.assertTrue(o.ask("guard 0x00400000 0 KernelStack").startswith("panic"))
+            o.discard()
+            self.assertEqual(o.ask("shm S 0x2000"), "err PhysicalMemoryExhaustion")
+            o.discard()
+            self.assertEqual(o.ask("shm S 0x1000"), "ok")
+            o.keep()
+            self.assertEqual(o.peek("free_frames"), "ok 0")
+            self.assertEqual(o.kept, ["phys free 0x00400000 0x00402000", "new A", "shm S 0x1000"])
+        finally:
+            o.close()
+
 
 if __name__ == "__main__":
+    if not HAVE_REF:
+        print("SKIPPED: " + NO_REF)
+        sys.exit(77)
     if sys.argv[1:] == ["validity"]:
         if VALIDATE is None:
             print("SKIPPED: " + NO_VALIDATOR)
             sys.exit(77)
         unittest.main(argv=[sys.argv[0], "TestValidity"])
     if sys.argv[1:] == ["semantics"]:
-        if not HAVE_REF:
-            print("SKIPPED: " + NO_REF)
-            sys.exit(77)
         unittest.main(argv=[sys.argv[0], "TestSemantics"])
     unittest.main(argv=[sys.argv[0], "TestGenerator"] + sys.argv[1:])

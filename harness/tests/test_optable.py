@@ -26,6 +26,8 @@ import optable  # noqa: E402
 OPS_DEF = os.environ.get("SRDIFF_OPS_DEF", optable.OPS_DEF)
 TRACE_FORMAT = os.environ.get("SRDIFF_TRACE_FORMAT", os.path.join(ROOT, "docs", "TRACE_FORMAT.md"))
 GEN = os.environ.get("SRDIFF_GEN", os.path.join(HARNESS, "gen.py"))
+# the generator asks the reference model for results
+REF_EXE = os.environ.get("SRDIFF_REF_EXE") or os.path.join(ROOT, "reference", "target", "release", "srref")
 
 
 def load_module(name, path):
@@ -174,7 +176,9 @@ def canonical(rows, text):
 
 
 class Generator(unittest.TestCase):
+    @unittest.skipUnless(os.access(REF_EXE, os.X_OK), "srref is not built (%s)" % REF_EXE)
     def test_generated_traces_follow_the_table(self):
+        os.environ["SRDIFF_REF_EXE"] = REF_EXE
         gen = load_module("gen_under_test", GEN)
         rows = ops()
         used = set()
