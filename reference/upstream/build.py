@@ -92,8 +92,16 @@ OURS = [
     ("src/heap.rs", "ours/heap.rs"),
     ("shims/libutils_root.rs", "libutils_root.rs"),
     ("shims/srtrace_root.rs", "srtrace_root.rs"),
+    ("../src/alloc.rs", "model/alloc.rs"),
+    ("../src/backend.rs", "model/backend.rs"),
+    ("../src/bookkeeping.rs", "model/bookkeeping.rs"),
+    ("../src/machine.rs", "model/machine.rs"),
+    ("../src/mapping.rs", "model/mapping.rs"),
+    ("../src/model.rs", "model/model.rs"),
+    ("../src/paging.rs", "model/paging.rs"),
     ("../src/parse.rs", "model/parse.rs"),
     ("../src/phys.rs", "model/phys.rs"),
+    ("../src/process.rs", "model/process.rs"),
     ("../src/types.rs", "model/types.rs"),
 ]
 
