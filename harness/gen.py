@@ -447,14 +447,18 @@ class Gen:
     def sel(self):
         return self.procs[self.selected]
 
+    def map_op(self, p, toks, addr):
+        """An operation that may create or change the mapping at addr."""
+        res = self.attempt(toks)
+        if res is not None and res.startswith("ok"):
+            self.learn(p, addr)
+        return res is not None
+
     # ---- operations on the selected process -----------------------------------------------
     # Each returns whether it kept a line.
     def op_create(self, p):
         a, size, ty = self.pick_addr(p), self.pick_size(zero_ok=True), self.pick_type("any")
-        res = self.attempt(["create_regular_mapping", self.num(a), self.num(size), ty, self.rights()])
-        if res == "ok":
-            self.learn(p, a)
-        return res is not None
+        return self.map_op(p, ["create_regular_mapping", self.num(a), self.num(size), ty, self.rights()], a)
 
     def op_alloc(self, p):
         rng = self.rng
@@ -464,10 +468,7 @@ class Gen:
             size = self.pick_size(zero_ok=True)
         a = self.pick_addr(p)
         ty = self.pick_type("nonref") if rng.random() < 0.97 else self.pick_type("ref")
-        res = self.attempt(["map_phys_region_to", "alloc", self.num(size), self.num(a), ty, self.rights()])
-        if res == "ok":
-            self.learn(p, a)
-        return res is not None
+        return self.map_op(p, ["map_phys_region_to", "alloc", self.num(size), self.num(a), ty, self.rights()], a)
 
     def pick_paddr(self):
         rng = self.rng
@@ -524,11 +525,8 @@ class Gen:
         maxn = max(1, n - off // PAGE)
         size = PAGE * rng.randint(1, maxn) if rng.random() < 0.85 else self.pick_size(zero_ok=True)
         ty = self.pick_type("ref") if rng.random() < 0.97 else self.pick_type("nonref")
-        res = self.attempt(["map_partial_shared_mapping", name, self.num(a), self.num(off & U32),
-                            self.num(size), ty, self.rights()])
-        if res == "ok":
-            self.learn(p, a)
-        return res is not None
+        return self.map_op(p, ["map_partial_shared_mapping", name, self.num(a), self.num(off & U32),
+                            self.num(size), ty, self.rights()], a)
 
     def op_guard(self, p):
         rng = self.rng
@@ -541,10 +539,7 @@ class Gen:
             a = self.pick_addr(p)
             size = self.pick_size(zero_ok=True)
         ty = rng.choice(GUARD_TYPES) if rng.random() < 0.9 else self.pick_type("any")
-        res = self.attempt(["guard", self.num(a), self.num(size), ty])
-        if res == "ok":
-            self.learn(p, a)
-        return res is not None
+        return self.map_op(p, ["guard", self.num(a), self.num(size), ty], a)
 
     def op_unmap(self, p):
         rng = self.rng
@@ -575,10 +570,7 @@ class Gen:
         else:
             a = self.pick_addr(p)
             new_size = self.pick_size(zero_ok=True)
-        res = self.attempt(["expand_mapping", self.num(a), self.num(new_size & U32)])
-        if res == "ok":
-            self.learn(p, a)
-        return res is not None
+        return self.map_op(p, ["expand_mapping", self.num(a), self.num(new_size & U32)], a)
 
     def op_resize_heap(self, p):
         rng = self.rng
@@ -588,10 +580,7 @@ class Gen:
             new_size = max(PAGE, cur + PAGE * rng.choice((1, 1, 2, 4, 0, -1, 16)))
         else:
             new_size = rng.choice((0x40000000, 0x40001000, 0x800, PDE, 0xfffff000, 0))
-        res = self.attempt(["resize_heap", self.num(new_size)])
-        if res is not None and res.startswith("ok"):
-            self.learn(p, HEAP_BASE)
-        return res is not None
+        return self.map_op(p, ["resize_heap", self.num(new_size)], HEAP_BASE)
 
     def op_mirror(self, p):
         rng = self.rng
@@ -861,22 +850,14 @@ class Gen:
     # ---- the main loop --------------------------------------------------------------------
     WEIGHTS = {
         "create": 14, "alloc": 4, "mmio": 4, "partial": 6, "guard": 5, "unmap": 8,
-        "query": 4, "expand": 3, "fas": 2, "resize": 3, "mirror": 5, "mirror_drop": 2,
+        "query": 4, "expand": 3, "fas": 2, "resize_heap": 3, "mirror": 5, "mirror_drop": 2,
         "mirror_rw": 6, "check_range": 3, "shm": 4, "shm_of": 3, "shm_drop": 2, "new": 3,
         "select": 3, "drop": 2, "switch_to": 4, "read": 8, "write": 6, "walk": 4,
         "frames": 3, "free_frames": 3,
     }
-    PROCESS_OPS = {
-        "create": "op_create", "alloc": "op_alloc", "mmio": "op_mmio", "partial": "op_partial",
-        "guard": "op_guard", "unmap": "op_unmap", "query": "op_query", "expand": "op_expand",
-        "fas": "op_fas", "resize": "op_resize_heap", "mirror": "op_mirror",
-        "check_range": "op_check_range", "shm_of": "op_shm_of", "drop": "op_drop",
-        "switch_to": "op_switch_to", "walk": "op_walk", "frames": "op_frames",
-    }
-    OTHER_OPS = {
-        "new": "op_new", "select": "op_select", "free_frames": "op_free_frames", "shm": "op_shm",
-        "shm_drop": "op_shm_drop", "mirror_drop": "op_mirror_drop", "mirror_rw": "op_mirror_rw",
-    }
+    # kinds that act on the selected process (op_<kind>(p)); the others are op_<kind>()
+    PROCESS_OPS = ("create", "alloc", "mmio", "partial", "guard", "unmap", "query", "expand", "fas",
+                   "resize_heap", "mirror", "check_range", "shm_of", "drop", "switch_to", "walk", "frames")
 
     def run(self):
         rng = self.rng
@@ -916,13 +897,13 @@ class Gen:
     def step(self, kind):
         if kind in ("read", "write"):
             return self.op_rw(kind)
-        if kind in self.OTHER_OPS:
-            return getattr(self, self.OTHER_OPS[kind])()
+        if kind not in self.PROCESS_OPS:
+            return getattr(self, "op_" + kind)()
         if not self.need_process():
             return False
         if self.dead or self.n_ops >= self.ops:
             return True                            # need_process used the last slot
-        return getattr(self, self.PROCESS_OPS[kind])(self.sel())
+        return getattr(self, "op_" + kind)(self.sel())
 
     def need_process(self):
         """Makes sure a process is selected; may keep `new` or `select`. False if it cannot."""
