@@ -106,8 +106,11 @@ class Oracle:
 
     def _start(self):
         self.close()
-        self.proc = subprocess.Popen([self.exe, "run", "/dev/stdin"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            self.proc = subprocess.Popen([self.exe, "run", "/dev/stdin"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as e:
+            raise OracleError("cannot run the reference model %s: %s" % (self.exe, e.strerror))
 
     def _send(self, lines):
         out = []
