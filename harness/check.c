@@ -208,9 +208,9 @@ static void nt_put(ntab *nt, check_tok t, uint32_t val)
 		ntab old = *nt;
 		nt->cap = old.cap ? old.cap * 2 : 64;
 		nt->used = 0;
-		nt->s = arch_alloc(nt->cap * sizeof(nslot));
+		nt->s = mach_alloc(nt->cap * sizeof(nslot));
 		if (!nt->s)
-			arch_panic("checker: out of memory");
+			mach_panic("checker: out of memory");
 		for (uint32_t i = 0; i < nt->cap; i++)
 			nt->s[i].state = 0;
 		for (uint32_t i = 0; i < old.cap; i++)
@@ -218,7 +218,7 @@ static void nt_put(ntab *nt, check_tok t, uint32_t val)
 				check_tok o = { old.s[i].name, old.s[i].len };
 				nt_put(nt, o, old.s[i].val);
 			}
-		arch_free(old.s);
+		mach_free(old.s);
 	}
 	uint32_t i = nhash(t) & (nt->cap - 1);
 	while (nt->s[i].state == 1)
@@ -285,13 +285,13 @@ static uint32_t nntabs, ntabs_cap;
 static void *grow(void *old, uint32_t n, uint32_t *cap, size_t elem)
 {
 	uint32_t c = *cap ? *cap * 2 : 64;
-	uint8_t *p = arch_alloc(c * elem);
+	uint8_t *p = mach_alloc(c * elem);
 	if (!p)
 		return 0;
 	const uint8_t *o = old;
 	for (size_t i = 0; i < n * elem; i++)
 		p[i] = o[i];
-	arch_free(old);
+	mach_free(old);
 	*cap = c;
 	return p;
 }
@@ -631,9 +631,9 @@ static const char *record_mirror(const check_world *w, const check_tok *toks)
 	r->npages = (uint32_t)(full / PG);
 	if (r->kstart < KL_START || (uint64_t)r->kstart + full > KL_END)
 		return fail("mirror outside KernelLand at", r->kstart, 0, 0);
-	r->frames = arch_alloc((r->npages + 1) * sizeof(paddr_t));
+	r->frames = mach_alloc((r->npages + 1) * sizeof(paddr_t));
 	if (!r->frames)
-		arch_panic("checker: out of memory");
+		mach_panic("checker: out of memory");
 	/* upstream: the shared frames from the mapping's offset plus ADDR's
 	 * page within the mapping, for the whole pages of [ADDR, ADDR + LEN) */
 	uint32_t skip = (m->offset + ((a - m->address) & ~(PG - 1))) / PG;
@@ -642,7 +642,7 @@ static const char *record_mirror(const check_world *w, const check_tok *toks)
 		bool ok;
 		r->frames[i] = nth_frame(v, skip + i, &ok);
 		if (!ok) {
-			arch_free(r->frames);
+			mach_free(r->frames);
 			return fail("mirror has fewer frames than pages at", r->kstart + i * PG, 0, 0);
 		}
 	}
@@ -692,7 +692,7 @@ static const char *dir_word(uint32_t pid, uint32_t slot, uint32_t old, uint32_t 
 			if (nntabs == ntabs_cap) {
 				newtab *n = grow(ntabs, nntabs, &ntabs_cap, sizeof(newtab));
 				if (!n)
-					arch_panic("checker: out of memory");
+					mach_panic("checker: out of memory");
 				ntabs = n;
 			}
 			ntabs[nntabs].pid = pid;
@@ -947,7 +947,7 @@ static const char *record(const check_world *w, const check_tok *t, size_t n, bo
 		if (nprocs_rec == procs_cap) {
 			cproc *np = grow(procs, nprocs_rec, &procs_cap, sizeof(cproc));
 			if (!np)
-				arch_panic("checker: out of memory");
+				mach_panic("checker: out of memory");
 			procs = np;
 		}
 		uint32_t pid = nprocs_rec++;
@@ -998,7 +998,7 @@ static const char *record(const check_world *w, const check_tok *t, size_t n, bo
 			m->live = false;
 			mirror_pages -= m->npages;
 			const char *e = check_mirror_pages(m, false);
-			arch_free(m->frames);
+			mach_free(m->frames);
 			m->frames = 0;
 			if (e)
 				return e;
@@ -1066,8 +1066,8 @@ static const char *check_line(const check_world *w, const check_tok *t, size_t n
 			return check_mapping_whole(pm, p->dir, m);
 		return 0;
 	} else if (tok_is(op, "switch_to") && n == 1) {
-		if (arch_read_cr3() != p->dir)
-			return fail("after switch_to cr3 is", arch_read_cr3(), "not the directory", p->dir);
+		if (mach_read_cr3() != p->dir)
+			return fail("after switch_to cr3 is", mach_read_cr3(), "not the directory", p->dir);
 		for (uint32_t s = KL_FIRST; s <= KL_LAST; s++)
 			if ((pread(p->dir + s * 4) & ~E_IGNORED) != (boot_pde[s] & ~E_IGNORED))
 				return fail("after switch_to a KernelLand directory entry differs from the boot directory's at",

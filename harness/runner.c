@@ -1,5 +1,5 @@
 /* runner.c -- TRACE_FORMAT v1 runner over the C port. Freestanding: no libc,
- * only the port, arch.h and machine.h. */
+ * only the port, mach.h and machine.h. */
 #include "runner.h"
 #include "machine.h"
 #include "process_memory.h"
@@ -137,9 +137,9 @@ static void names_grow(name_table *nt)
 	nt->cap = old.cap ? old.cap * 2 : 64;
 	while (old.live * 2 >= nt->cap)
 		nt->cap *= 2;
-	nt->slots = arch_alloc(nt->cap * sizeof(name_slot));
+	nt->slots = mach_alloc(nt->cap * sizeof(name_slot));
 	if (!nt->slots)
-		arch_panic("runner: out of memory for names");
+		mach_panic("runner: out of memory for names");
 	for (uint32_t i = 0; i < nt->cap; i++) {
 		nt->slots[i].len = 0;
 		nt->slots[i].tomb = false;
@@ -150,7 +150,7 @@ static void names_grow(name_table *nt)
 			tok t = { old.slots[i].name, old.slots[i].len };
 			names_insert(nt, t, old.slots[i].val, old.slots[i].aux);
 		}
-	arch_free(old.slots);
+	mach_free(old.slots);
 }
 
 static void names_insert(name_table *nt, tok t, void *val, uint32_t aux)
@@ -535,13 +535,13 @@ static void compile_arg(op_sig *g, tok w)
 		w.s++;
 		w.n -= 2;
 	} else if (g->nrequired != g->nargs) {
-		arch_panic("ops.def: a required argument after an optional one");
+		mach_panic("ops.def: a required argument after an optional one");
 	}
 	size_t colon = 0;
 	while (colon < w.n && w.s[colon] != ':')
 		colon++;
 	if (colon == w.n || i == MAX_ARGS)
-		arch_panic("ops.def: bad argument");
+		mach_panic("ops.def: bad argument");
 	g->spec[i].s = w.s;
 	g->spec[i].n = colon;
 	tok k = { w.s + colon + 1, w.n - colon - 1 };
@@ -567,7 +567,7 @@ static void compile_arg(op_sig *g, tok w)
 			}
 	}
 	if (!found)
-		arch_panic("ops.def: unknown argument kind");
+		mach_panic("ops.def: unknown argument kind");
 	g->nargs++;
 	if (!optional)
 		g->nrequired++;
@@ -591,7 +591,7 @@ static void compile_sigs(void)
 			while (j < sizeof(rules) / sizeof(rules[0]) && !tok_is(w, rules[j]))
 				j++;
 			if (j == sizeof(rules) / sizeof(rules[0]))
-				arch_panic("ops.def: unknown rule");
+				mach_panic("ops.def: unknown rule");
 			g->rules |= 1u << j;
 		}
 	}
@@ -818,9 +818,9 @@ static bool run_op(runner *r, const tok *toks, size_t ntoks)
 
 static void perform_new(runner *r, const op_args *a)
 {
-	process_memory *pm = arch_alloc(sizeof(*pm));
+	process_memory *pm = mach_alloc(sizeof(*pm));
 	if (!pm)
-		arch_panic("runner: out of memory");
+		mach_panic("runner: out of memory");
 	process_memory_default(pm);
 	names_insert(&r->procs, a->name[0], pm, 0);
 	r->selected = pm;
@@ -840,7 +840,7 @@ static void perform_drop(runner *r, const op_args *a)
 	if (r->selected == pm)
 		r->selected = 0;
 	process_memory_drop(pm);
-	arch_free(pm);
+	mach_free(pm);
 	emit_str(r, "ok");
 }
 
@@ -959,16 +959,16 @@ static void perform_resize_heap(runner *r, const op_args *a)
 static void perform_mirror_mapping(runner *r, const op_args *a)
 {
 	bool named = a->count == 3;
-	cross_process_mapping *c = arch_alloc(sizeof(*c));
+	cross_process_mapping *c = mach_alloc(sizeof(*c));
 	if (!c)
-		arch_panic("runner: out of memory");
+		mach_panic("runner: out of memory");
 	kernel_error e = process_memory_mirror_mapping(r->selected, a->n[0], a->n[1], c);
 	if (KERR_IS_OK(e) && named) {
 		names_insert(&r->mirrors, a->name[2], c, a->n[1]);
 	} else {
 		if (KERR_IS_OK(e))
 			cross_process_mapping_drop(c);
-		arch_free(c);
+		mach_free(c);
 	}
 	emit_result(r, e);
 }
@@ -978,7 +978,7 @@ static void perform_mirror_drop(runner *r, const op_args *a)
 	cross_process_mapping *c = a->slot[0]->val;
 	names_remove(&r->mirrors, a->slot[0]);
 	cross_process_mapping_drop(c);
-	arch_free(c);
+	mach_free(c);
 	emit_str(r, "ok");
 }
 
@@ -1073,10 +1073,10 @@ static void perform_phys_reserve(runner *r, const op_args *a)
 /* The live values of a name table, in an array from the kernel heap. */
 static void **name_values(name_table *nt)
 {
-	void **v = arch_alloc((nt->live + 1) * sizeof(void *));
+	void **v = mach_alloc((nt->live + 1) * sizeof(void *));
 	uint32_t n = 0;
 	if (!v)
-		arch_panic("runner: out of memory");
+		mach_panic("runner: out of memory");
 	for (uint32_t i = 0; i < nt->cap; i++)
 		if (nt->slots[i].len)
 			v[n++] = nt->slots[i].val;
@@ -1109,9 +1109,9 @@ static const char *check_now(runner *r)
 	w.nmirrors = r->mirrors.live;
 	w.initial_free = r->initial_free;
 	const char *e = check_invariants(&w);
-	arch_free(procs);
-	arch_free(shms);
-	arch_free(mirrors);
+	mach_free(procs);
+	mach_free(shms);
+	mach_free(mirrors);
 	return e;
 }
 
@@ -1121,7 +1121,7 @@ static const char *teardown(runner *r)
 {
 	if (!r->started)
 		return 0;
-	arch_swap_cr3(machine_boot_directory());
+	mach_swap_cr3(machine_boot_directory());
 	for (uint32_t i = 0; i < r->mirrors.cap; i++)
 		if (r->mirrors.slots[i].len) {
 			cross_process_mapping_drop(r->mirrors.slots[i].val);

@@ -1,10 +1,10 @@
-/* heap.c -- arch_alloc/arch_free: the port's kernel heap.
+/* heap.c -- mach_alloc/mach_free: the port's kernel heap.
  *
  * A bump allocator over a fixed region of the direct map, with one free list
  * per power-of-two block size so freed blocks are reused. heap_reset()
  * releases everything at once between traces.
  */
-#include "arch.h"
+#include "mach.h"
 #include "i386.h"
 
 #define HDR_SIZE   16u          /* keeps payloads 16-byte aligned */
@@ -51,8 +51,8 @@ static uint32_t class_of(size_t size)
 	return c;
 }
 
-/* arch.h: a block of at least `size` bytes, or NULL when exhausted. */
-void *arch_alloc(size_t size)
+/* mach.h: a block of at least `size` bytes, or NULL when exhausted. */
+void *mach_alloc(size_t size)
 {
 	uint32_t c = class_of(size);
 	struct block *b;
@@ -75,16 +75,16 @@ void *arch_alloc(size_t size)
 	return (char *)b + HDR_SIZE;
 }
 
-/* arch.h: returns a block from arch_alloc (NULL is ignored). A pointer that
+/* mach.h: returns a block from mach_alloc (NULL is ignored). A pointer that
  * is not a live block ends the trace as a crash. */
-void arch_free(void *p)
+void mach_free(void *p)
 {
 	if (!p)
 		return;
 	struct block *b = (struct block *)((char *)p - HDR_SIZE);
 	if ((uint32_t)b < heap_base || (uint32_t)b >= heap_bump ||
 	    b->magic != MAGIC_USED || b->cls >= NCLASSES)
-		trace_crashed("arch_free: not a live heap block");
+		trace_crashed("mach_free: not a live heap block");
 	b->magic = MAGIC_FREE;
 	b->next = free_list[b->cls];
 	free_list[b->cls] = b;

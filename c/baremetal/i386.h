@@ -87,7 +87,7 @@ void reset_force_full(void);
 void reset_set_verify(int on);
 uint32_t reset_ram_mismatch(void);
 
-/* ---- heap.c: arch_alloc/arch_free over a resettable region ---- */
+/* ---- heap.c: mach_alloc/mach_free over a resettable region ---- */
 
 void heap_init(uint32_t base_va, uint32_t end_va);
 void heap_reset(void);

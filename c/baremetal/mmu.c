@@ -1,5 +1,5 @@
 /* mmu.c -- the machine side of the port on real i386 paging: the boot page
- * directory, trace RAM, and the arch.h / machine.h functions that touch them.
+ * directory, trace RAM, and the mach.h / machine.h functions that touch them.
  *
  * The boot directory (boot.S) maps KernelLand through 255 page tables that
  * never change owner; every process directory the port creates copies those
@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "arch.h"
+#include "mach.h"
 #include "machine.h"
 #include "i386.h"
 
@@ -300,36 +300,36 @@ uint32_t machine_phys_read32(paddr_t pa)
 	return v;
 }
 
-/* ---- arch.h ---- */
+/* ---- mach.h ---- */
 
-void *arch_kptr(vaddr_t va)
+void *mach_kptr(vaddr_t va)
 {
 	return (void *)va;
 }
 
-paddr_t arch_read_cr3(void)
+paddr_t mach_read_cr3(void)
 {
 	return rcr3();
 }
 
-paddr_t arch_swap_cr3(paddr_t dir)
+paddr_t mach_swap_cr3(paddr_t dir)
 {
 	paddr_t old = rcr3();
 	lcr3(dir);
 	return old;
 }
 
-void arch_flush_tlb(void)
+void mach_flush_tlb(void)
 {
 	lcr3(rcr3());
 }
 
-bool arch_is_paging_on(void)
+bool mach_is_paging_on(void)
 {
 	return (rcr0() & (CR0_PE | CR0_PG)) == (CR0_PE | CR0_PG);
 }
 
-_Noreturn void arch_panic(const char *msg)
+_Noreturn void mach_panic(const char *msg)
 {
 	machine_panic_msg = msg;
 	MACHINE_LONGJMP(machine_panic_jmp);

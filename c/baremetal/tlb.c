@@ -1,11 +1,11 @@
-/* tlb.c -- arch_flush_tlb() as the port calls it, at the price TCG allows.
+/* tlb.c -- mach_flush_tlb() as the port calls it, at the price TCG allows.
  *
  * The port asks for a whole-TLB flush after every page-table entry it
  * changes, as upstream does. On a real CPU that is cheap; under QEMU's TCG
  * a cr3 reload throws away the whole soft TLB and the jump cache: about
  * 2.5 us for the reload and as much again in refills, and the corpus asks
  * for 2.6 million of them (80% of its replay time). The kernel is linked
- * with --wrap=arch_flush_tlb, so the port's calls come here, and a full
+ * with --wrap=mach_flush_tlb, so the port's calls come here, and a full
  * flush happens only when a stale translation could be used by anything
  * but a probe:
  *
@@ -30,12 +30,12 @@
 
 #define PTE_D 0x40u
 
-void __wrap_arch_flush_tlb(void);
+void __wrap_mach_flush_tlb(void);
 
 static int user_flush_pending;
 
-/* arch.h: make the page tables' changes visible (see above). */
-void __wrap_arch_flush_tlb(void)
+/* mach.h: make the page tables' changes visible (see above). */
+void __wrap_mach_flush_tlb(void)
 {
 	volatile uint32_t *pd = (volatile uint32_t *)RECURSIVE_DIR;
 	uint32_t any = 0;
@@ -60,7 +60,7 @@ void __wrap_arch_flush_tlb(void)
 	user_flush_pending = 0;
 }
 
-/* Flushes what arch_flush_tlb() left pending, before a probe. */
+/* Flushes what mach_flush_tlb() left pending, before a probe. */
 static void flush_pending(void)
 {
 	if (user_flush_pending) {

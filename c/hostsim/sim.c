@@ -1,15 +1,15 @@
 /* sim.c -- the hosted backend: a simulated i386 machine on Linux.
  *
- * Implements c/kernel/arch.h and harness/machine.h. Physical memory is
+ * Implements c/include/sunrise_mm/mach.h and harness/machine.h. Physical memory is
  * simulated: trace RAM and the kernel's own frames (the boot directory at
  * SIM_BOOT_DIR and the 255 KernelLand page tables after it) are flat arrays
  * initialised lazily, page by page, after each reset; any other physical
  * frame reads as zero until the kernel writes it.
  *
  * The MMU has a TLB, as a real i386 does: every successful translation (a
- * kernel access through arch_kptr, a trace's read or write) is cached per
+ * kernel access through mach_kptr, a trace's read or write) is cached per
  * page, and later accesses use the cached translation without walking the
- * tables again. Only arch_flush_tlb and a cr3 load (arch_swap_cr3) drop
+ * tables again. Only mach_flush_tlb and a cr3 load (mach_swap_cr3) drop
  * cached translations, so a port that forgets a flush sees stale
  * translations here as it would on hardware. The TLB has no capacity limit
  * (nothing is evicted), so a forgotten flush is never hidden by an eviction.
@@ -18,7 +18,7 @@
  * does on a page fault, which a kernel then retries).
  *
  * For the invariant checker the simulation also tracks which physical pages
- * the kernel reached through arch_kptr (page tables and directories) or a
+ * the kernel reached through mach_kptr (page tables and directories) or a
  * trace wrote, and reports the words that changed (machine_take_changes). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,7 +255,7 @@ typedef struct heap_block {
 
 static heap_block heap_head = { &heap_head, &heap_head, 0 };
 
-void *arch_alloc(size_t size)
+void *mach_alloc(size_t size)
 {
 	heap_block *b = malloc(sizeof(*b) + size);
 	if (!b)
@@ -267,7 +267,7 @@ void *arch_alloc(size_t size)
 	return b + 1;
 }
 
-void arch_free(void *p)
+void mach_free(void *p)
 {
 	if (!p)
 		return;
@@ -281,10 +281,10 @@ void arch_free(void *p)
 static void heap_reset(void)
 {
 	while (heap_head.next != &heap_head)
-		arch_free(heap_head.next + 1);
+		mach_free(heap_head.next + 1);
 }
 
-/* ---- arch.h --------------------------------------------------------------- */
+/* ---- mach.h --------------------------------------------------------------- */
 
 /* Walks the active tables for page `va`: the TLB value it would cache
  * (frame | TLB_VALID | TLB_WRITABLE), or 0 when the page is not present. */
@@ -344,18 +344,18 @@ int machine_tlb_stale(vaddr_t *va, uint32_t *cached, uint32_t *now)
 	return found;
 }
 
-void *arch_kptr(vaddr_t va)
+void *mach_kptr(vaddr_t va)
 {
 	paddr_t pa;
 	if (!translate(va, false, &pa))
-		arch_panic("kernel page fault: the kernel touched an unmapped address");
+		mach_panic("kernel page fault: the kernel touched an unmapped address");
 	touch(pa);
 	return sim_phys_page(pa) + (pa & (PAGE - 1));
 }
 
-paddr_t arch_read_cr3(void) { return cr3; }
+paddr_t mach_read_cr3(void) { return cr3; }
 
-paddr_t arch_swap_cr3(paddr_t dir)
+paddr_t mach_swap_cr3(paddr_t dir)
 {
 	paddr_t old = cr3;
 	cr3 = dir;
@@ -363,11 +363,11 @@ paddr_t arch_swap_cr3(paddr_t dir)
 	return old;
 }
 
-void arch_flush_tlb(void) { tlb_flush_all(); }
+void mach_flush_tlb(void) { tlb_flush_all(); }
 
-bool arch_is_paging_on(void) { return true; }
+bool mach_is_paging_on(void) { return true; }
 
-_Noreturn void arch_panic(const char *msg)
+_Noreturn void mach_panic(const char *msg)
 {
 	machine_panic_msg = msg;
 	MACHINE_LONGJMP(machine_panic_jmp);

@@ -3,7 +3,7 @@
 #define SR_SIM_H
 
 #include <stdint.h>
-#include "arch.h"
+#include "mach.h"
 
 #define SIM_TRACE_RAM_END 0x01000000u /* trace RAM lies below */
 #define SIM_BOOT_DIR 0x01000000u      /* the boot page directory */

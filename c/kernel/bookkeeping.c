@@ -62,7 +62,7 @@ static void refresh(bk_node *x, uint32_t i)
 
 static void *bk_alloc(size_t size)
 {
-	void *p = arch_alloc(size);
+	void *p = mach_alloc(size);
 	if (!p)
 		panic("bookkeeping: memory allocation failed");
 	return p;
@@ -143,7 +143,7 @@ static void merge(bk_node *x, uint32_t j)
 	memcpy(l->gap + l->n, r->gap, r->n * sizeof(r->gap[0]));
 	memcpy(l->ptr + l->n, r->ptr, r->n * sizeof(r->ptr[0]));
 	l->n += r->n;
-	arch_free(r);
+	mach_free(r);
 	slot_remove(x, j + 1);
 	refresh(x, j);
 }
@@ -261,7 +261,7 @@ static void tree_free(bk_node *x)
 	if (!x->leaf)
 		for (uint32_t i = 0; i < x->n; i++)
 			tree_free(x->ptr[i]);
-	arch_free(x);
+	mach_free(x);
 }
 
 /* BTreeMap::insert of a key known to be absent. */
@@ -302,13 +302,13 @@ static bk_entry *bk_remove(userspace_bookkeeping *bk, vaddr_t address, uint32_t 
 		return 0;
 	bk_node *r = bk->root;
 	if (r->n == 0) {
-		arch_free(r);
+		mach_free(r);
 		bk->root = 0;
 		bk->height = 0;
 	} else if (!r->leaf && r->n == 1) {
 		bk->root = r->ptr[0];
 		bk->height--;
-		arch_free(r);
+		mach_free(r);
 	}
 	bk->count--;
 	if (next_elsewhere)
@@ -349,7 +349,7 @@ void userspace_bookkeeping_drop(userspace_bookkeeping *bk)
 	while (e) {
 		bk_entry *next = e->next;
 		mapping_drop(&e->m);
-		arch_free(e);
+		mach_free(e);
 		e = next;
 	}
 	if (root)
@@ -448,7 +448,7 @@ kernel_error userspace_bookkeeping_remove_mapping(userspace_bookkeeping *bk, vad
 	if (!e)
 		return err;
 	*out = e->m;
-	arch_free(e);
+	mach_free(e);
 	return kerr_ok();
 }
 

@@ -6,7 +6,7 @@
 static void flush_whole_cache(const hier_table *t)
 {
 	if (t->ops->tlb_flush)
-		arch_flush_tlb();
+		mach_flush_tlb();
 }
 
 /* Drop for SmartHierarchicalTable */

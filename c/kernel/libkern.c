@@ -1,6 +1,6 @@
 /* libkern.c -- MemoryType <-> MemoryState (upstream libkern/src/lib.rs). */
 #include "libkern.h"
-#include "arch.h"
+#include "mach.h"
 
 static const char *const type_names[MEMORY_TYPE_COUNT] = {
 	"Unmapped", "Io", "Normal", "CodeStatic", "CodeMutable", "Heap",
@@ -29,7 +29,7 @@ memory_type memory_state_ty(memory_state state)
 memory_state memory_type_get_memory_state(memory_type ty)
 {
 	if ((unsigned)ty >= MEMORY_TYPE_COUNT)
-		arch_panic("memory_type_get_memory_state: not a MemoryType");
+		mach_panic("memory_type_get_memory_state: not a MemoryType");
 	return memory_state_from_bits_truncate(type_states[ty]);
 }
 

@@ -19,7 +19,7 @@ memory_permissions mapping_access_rights_to_memory_permissions(mapping_access_ri
 /* Arc::new(SpinRwLock::new(regions)) */
 shared_frames *shared_frames_new(region_vec regions)
 {
-	shared_frames *s = arch_alloc(sizeof(*s));
+	shared_frames *s = mach_alloc(sizeof(*s));
 	if (!s)
 		panic("shared_frames_new: memory allocation failed");
 	s->refcount = 1;
@@ -39,7 +39,7 @@ void shared_frames_drop(shared_frames *s)
 {
 	if (--s->refcount == 0) {
 		region_vec_drop(&s->regions);
-		arch_free(s);
+		mach_free(s);
 	}
 }
 

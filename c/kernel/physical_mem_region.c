@@ -58,12 +58,12 @@ static void region_vec_reserve(region_vec *v, uint32_t need)
 	uint32_t cap = v->cap ? v->cap * 2 : 4;
 	while (cap < need)
 		cap *= 2;
-	physical_mem_region *items = arch_alloc(cap * sizeof(*items));
+	physical_mem_region *items = mach_alloc(cap * sizeof(*items));
 	if (!items)
 		panic("region_vec: memory allocation failed");
 	if (v->len)
 		memcpy(items, v->items, v->len * sizeof(*items));
-	arch_free(v->items);
+	mach_free(v->items);
 	v->items = items;
 	v->cap = cap;
 }
@@ -98,7 +98,7 @@ void region_vec_drop(region_vec *v)
 {
 	for (uint32_t i = 0; i < v->len; i++)
 		physical_mem_region_drop(&v->items[i]);
-	arch_free(v->items);
+	mach_free(v->items);
 	v->items = 0;
 	v->len = v->cap = 0;
 }

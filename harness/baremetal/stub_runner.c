@@ -12,7 +12,7 @@
  *                         not)
  *   lines N            -> N lines "ok N" (output throughput)
  *   flush N            -> N full TLB flushes (cr3 reloads), then "ok"
- *   panic              -> arch_panic(), printed as "panic ..."
+ *   panic              -> mach_panic(), printed as "panic ..."
  *   crash              -> a wild access: the trace crashes
  *   overflow           -> unbounded recursion: a double fault
  *   triple             -> an empty IDT and int3: the machine resets
@@ -108,7 +108,7 @@ static void stub_map(uint32_t va, uint32_t pa, bool ro)
 	boot_pd[va >> 22] = V2P((uint32_t)stub_table) | PTE_P | PTE_W | PTE_U;
 	stub_table[(va >> 12) & 1023] = (pa & ~0xfffu) | PTE_P | PTE_U |
 	                                (ro ? 0 : PTE_W);
-	arch_flush_tlb();
+	mach_flush_tlb();
 }
 
 /* Recursion deep enough to overflow any stack (the volatile keeps the
@@ -164,7 +164,7 @@ static bool stub_line(char **w, int n, const runner_sink *out)
 			lcr3(rcr3());
 		put(out, "ok\n");
 	} else if (n == 1 && strcmp(w[0], "panic") == 0) {
-		arch_panic("stub: requested panic");
+		mach_panic("stub: requested panic");
 	} else if (n == 1 && strcmp(w[0], "crash") == 0) {
 		*(volatile uint32_t *)0xbffff000u = 1;
 	} else if (n == 1 && strcmp(w[0], "overflow") == 0) {

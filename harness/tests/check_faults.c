@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "runner.h"
-#include "arch.h"
+#include "mach.h"
 #include "arch/i386/entry.h"
 #include "sim.h"
 
@@ -40,7 +40,7 @@ i386_entry_flags sr_inject_flags_from_rights(mapping_access_rights rights);
 void sr_inject_flush_tlb(void)
 {
 	if (fault_now != FAULT_NO_FLUSH)
-		arch_flush_tlb();
+		mach_flush_tlb();
 }
 
 i386_entry_flags sr_inject_flags_from_rights(mapping_access_rights rights)

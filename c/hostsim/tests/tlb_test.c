@@ -47,7 +47,7 @@ int main(void)
 	CHECK(machine_read32(0x00400010, &v) == 0 && v == a + 0x10);
 	CHECK(machine_tlb_stale(&va, &cached, &now) == 1 && va == 0x00400000 && (cached & ~0xfffu) == a &&
 	      (now & ~0xfffu) == b);
-	arch_flush_tlb();
+	mach_flush_tlb();
 	CHECK(machine_tlb_stale(&va, &cached, &now) == 0);
 	CHECK(machine_read32(0x00400010, &v) == 0 && v == b + 0x10);
 
@@ -55,7 +55,7 @@ int main(void)
 	*word(table) = 0;
 	CHECK(machine_read32(0x00400010, &v) == 0 && v == b + 0x10);
 	CHECK(machine_tlb_stale(&va, &cached, &now) == 1 && now == 0);
-	arch_swap_cr3(arch_read_cr3());
+	mach_swap_cr3(mach_read_cr3());
 	CHECK(machine_read32(0x00400010, &v) == -1);
 	CHECK(machine_tlb_stale(&va, &cached, &now) == 0);
 
@@ -73,7 +73,7 @@ int main(void)
 	/* a trace's own write into a walked table drops the TLB: map the
 	 * table itself at 0x00401000 and rewrite the entry of 0x00400000 */
 	*word(table + 1 * 4) = table | 3;
-	arch_flush_tlb();
+	mach_flush_tlb();
 	CHECK(machine_read32(0x00400010, &v) == 0 && v == 7);
 	CHECK(machine_write32(0x00401000, b | 3) == 0);
 	CHECK(machine_read32(0x00400010, &v) == 0 && v == b + 0x10);
@@ -82,9 +82,9 @@ int main(void)
 	/* changes: the kernel writes one word of a page it reached */
 	uint32_t n[1 + 8 * 3] = { 0 };
 	machine_take_changes(0, 0);
-	uint32_t *k = arch_kptr(0xffc00000u + 1 * 4096); /* the table, through the recursive slot */
+	uint32_t *k = mach_kptr(0xffc00000u + 1 * 4096); /* the table, through the recursive slot */
 	CHECK(machine_take_changes(note, n) >= 1 && n[0] == 0); /* reached, unchanged */
-	k = arch_kptr(0xffc00000u + 1 * 4096);
+	k = mach_kptr(0xffc00000u + 1 * 4096);
 	k[5] = 0x1234;
 	CHECK(machine_take_changes(note, n) >= 1 && n[0] == 1 && n[1] == table + 5 * 4 && n[2] == 0 && n[3] == 0x1234);
 	n[0] = 0;

@@ -1,6 +1,6 @@
 /* sunrise_mm/machine.h -- the entry points a host needs beside the port.
  *
- * Not an upstream module. The port itself needs only arch.h; these are the
+ * Not an upstream module. The port itself needs only mach.h; these are the
  * rest of what a backend (the hosted simulation c/hostsim/sim.c, or the
  * bare-metal i386 kernel c/baremetal/) implements for a host that drives the
  * port: the trace runner (harness/runner.c), the invariant checker, the
@@ -16,7 +16,7 @@
  *
  * (those three are declared in sunrise_mm/frame_allocator.h).
  *
- * Panics: the port calls arch_panic(), which never returns. The hosted
+ * Panics: the port calls mach_panic(), which never returns. The hosted
  * backend implements it as a longjmp to machine_panic_jmp with the message
  * in machine_panic_msg: a host must arm machine_panic_jmp with
  * MACHINE_SETJMP in a C frame around every call into the port (below) and
@@ -26,7 +26,7 @@
 #define SUNRISE_MM_MACHINE_H
 
 #include <stdint.h>
-#include "arch.h"
+#include "mach.h"
 
 /* Trace RAM, as TRACE_FORMAT.md defines it: the only physical memory a
  * trace may free, and the only memory machine_read32/write32 reach. */
@@ -58,7 +58,7 @@ uint32_t machine_phys_read32(paddr_t pa);
 
 /* Reports, through fn, every 32-bit word of physical memory whose value
  * changed since the previous call (or the reset), among the pages the
- * kernel reached through arch_kptr (page tables, directories) and those a
+ * kernel reached through mach_kptr (page tables, directories) and those a
  * trace access wrote; then starts over. Returns how many pages were
  * reached (0: no page table can have changed), or -1 when the machine
  * cannot tell (the checker then checks everything). fn may be NULL. */
@@ -72,7 +72,7 @@ int machine_take_changes(machine_word_fn fn, void *ctx);
 int machine_tlb_stale(vaddr_t *va, uint32_t *cached, uint32_t *now);
 
 /* Panic recovery: the host arms machine_panic_jmp with MACHINE_SETJMP
- * before each call into the port; arch_panic() stores its message in
+ * before each call into the port; mach_panic() stores its message in
  * machine_panic_msg and jumps back there with MACHINE_LONGJMP. Hosted
  * (SR_HOSTED): setjmp/longjmp; bare metal: the compiler's builtins. */
 #ifdef SR_HOSTED

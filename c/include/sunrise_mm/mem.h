@@ -17,7 +17,7 @@
 #ifndef SR_MEM_H
 #define SR_MEM_H
 
-#include "arch.h"
+#include "mach.h"
 
 #define PAGE_SIZE 4096u
 #define ENTRY_COUNT 1024u
@@ -28,7 +28,7 @@
 #define SR_HERE __FILE__ ":" SR_STR(__LINE__)
 
 /* panic("where: why") */
-#define panic(msg) arch_panic(SR_HERE ": " msg)
+#define panic(msg) mach_panic(SR_HERE ": " msg)
 /* assert!(cond, msg) */
 #define kassert(cond, msg) do { if (!(cond)) panic(msg); } while (0)
 
@@ -37,7 +37,7 @@ static inline uint32_t ck_add_at(uint32_t a, uint32_t b, const char *where)
 {
 	uint32_t r;
 	if (__builtin_add_overflow(a, b, &r))
-		arch_panic(where);
+		mach_panic(where);
 	return r;
 }
 
@@ -46,7 +46,7 @@ static inline uint32_t ck_sub_at(uint32_t a, uint32_t b, const char *where)
 {
 	uint32_t r;
 	if (__builtin_sub_overflow(a, b, &r))
-		arch_panic(where);
+		mach_panic(where);
 	return r;
 }
 
@@ -55,7 +55,7 @@ static inline uint32_t ck_mul_at(uint32_t a, uint32_t b, const char *where)
 {
 	uint32_t r;
 	if (__builtin_mul_overflow(a, b, &r))
-		arch_panic(where);
+		mach_panic(where);
 	return r;
 }
 

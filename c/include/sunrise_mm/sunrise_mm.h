@@ -7,7 +7,7 @@
 #define SUNRISE_MM_H
 
 #include "version.h"
-#include "arch.h"
+#include "mach.h"
 #include "libkern.h"
 #include "error.h"
 #include "mem.h"

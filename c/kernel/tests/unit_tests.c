@@ -563,7 +563,7 @@ static void test_hierarchy(void)
 	mapping_drop(&m);
 	CHECK(machine_read32(0x00400000, &v) == -1);
 	CHECK_PANICS(process_memory_drop(&pm));
-	arch_swap_cr3(SIM_BOOT_DIR);
+	mach_swap_cr3(SIM_BOOT_DIR);
 	process_memory_drop(&pm);
 	CHECK(frame_allocator_free_count() == 1024);
 }
@@ -579,7 +579,7 @@ static void test_kernel_memory(void)
 	CHECK(st.kind == PAGE_STATE_PRESENT && st.addr == 0x00400000);
 	vaddr_t b = kernel_memory_get_pages(km, 0x3000);
 	CHECK(b == 0xc0001000 && frame_allocator_free_count() == 4);
-	uint32_t *w = arch_kptr(b + 0x2000);
+	uint32_t *w = mach_kptr(b + 0x2000);
 	CHECK(*w == 0x00403000); /* data frames are not zeroed */
 	kernel_memory_guard(km, 0xc0004000, 0x1000);
 	CHECK(kernel_memory_mapping_state(km, 0xc0004000).kind == PAGE_STATE_GUARDED);

@@ -128,7 +128,7 @@ int srp_boot_directory(uint32_t *out)
 int srp_read_cr3(uint32_t *out)
 {
 	SRP_ARM();
-	*out = arch_read_cr3();
+	*out = mach_read_cr3();
 	return SRP_OK;
 }
 
@@ -164,13 +164,13 @@ int srp_allocate_frames_fragmented(uint32_t length, srp_err *err, srp_region **o
 		return SRP_OK;
 	srp_region *buf = malloc((v.len ? v.len : 1) * sizeof(*buf));
 	if (!buf)
-		arch_panic("srp: out of host memory");
+		mach_panic("srp: out of host memory");
 	for (uint32_t i = 0; i < v.len; i++)
 		buf[i] = srp_region_of(&v.items[i]);
 	*out = buf;
 	*n = v.len;
 	/* the regions now belong to the caller: free the Vec's buffer only */
-	arch_free(v.items);
+	mach_free(v.items);
 	return SRP_OK;
 }
 
@@ -236,9 +236,9 @@ int srp_shared_frame_count(void *s, uint32_t *out)
 int srp_process_new(void **out)
 {
 	SRP_ARM();
-	process_memory *pm = arch_alloc(sizeof(*pm));
+	process_memory *pm = mach_alloc(sizeof(*pm));
 	if (!pm)
-		arch_panic("srp: kernel heap exhausted");
+		mach_panic("srp: kernel heap exhausted");
 	process_memory_default(pm);
 	*out = pm;
 	return SRP_OK;
@@ -248,7 +248,7 @@ int srp_process_drop(void *pm)
 {
 	SRP_ARM();
 	process_memory_drop(pm);
-	arch_free(pm);
+	mach_free(pm);
 	return SRP_OK;
 }
 
@@ -290,9 +290,9 @@ int srp_unmap(void *pm, uint32_t address, uint32_t length, srp_err *err, void **
 	put_err(err, e);
 	*out = 0;
 	if (KERR_IS_OK(e)) {
-		mapping *boxed = arch_alloc(sizeof(*boxed));
+		mapping *boxed = mach_alloc(sizeof(*boxed));
 		if (!boxed)
-			arch_panic("srp: kernel heap exhausted");
+			mach_panic("srp: kernel heap exhausted");
 		*boxed = m;
 		*out = boxed;
 	}
@@ -342,13 +342,13 @@ int srp_mirror_mapping(void *pm, uint32_t address, uint32_t length, srp_err *err
 {
 	SRP_ARM();
 	*out = 0;
-	cross_process_mapping *c = arch_alloc(sizeof(*c));
+	cross_process_mapping *c = mach_alloc(sizeof(*c));
 	if (!c)
-		arch_panic("srp: kernel heap exhausted");
+		mach_panic("srp: kernel heap exhausted");
 	kernel_error e = process_memory_mirror_mapping(pm, address, length, c);
 	put_err(err, e);
 	if (!KERR_IS_OK(e)) {
-		arch_free(c);
+		mach_free(c);
 		return SRP_OK;
 	}
 	*addr = cross_process_mapping_addr(c);
@@ -444,7 +444,7 @@ int srp_mapping_drop(void *m)
 {
 	SRP_ARM();
 	mapping_drop(m);
-	arch_free(m);
+	mach_free(m);
 	return SRP_OK;
 }
 
@@ -452,6 +452,6 @@ int srp_mirror_drop(void *c)
 {
 	SRP_ARM();
 	cross_process_mapping_drop(c);
-	arch_free(c);
+	mach_free(c);
 	return SRP_OK;
 }

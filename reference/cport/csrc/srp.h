@@ -3,7 +3,7 @@
  *
  * Every port function the crate calls goes through one srp_* function here.
  * Each arms machine_panic_jmp with MACHINE_SETJMP in its own frame before
- * calling the port, so a port panic (arch_panic -> MACHINE_LONGJMP) lands
+ * calling the port, so a port panic (mach_panic -> MACHINE_LONGJMP) lands
  * back in that C frame and is returned as SRP_PANICKED, the message being
  * available from srp_panic_message(). A longjmp therefore never crosses a
  * Rust frame. The shim holds no state of its own.

@@ -22,7 +22,7 @@ static void table_at(hier_table *t, const table_ops *ops, vaddr_t va)
 {
 	t->ops = ops;
 	t->va = va;
-	t->entries = arch_kptr(va);
+	t->entries = mach_kptr(va);
 }
 
 /* ---- ActiveHierarchy ---------------------------------------------------- */
@@ -73,7 +73,7 @@ static const table_ops ACTIVE_PAGE_DIRECTORY_OPS = {
 static void active_hierarchy_get_top_level_table(table_hierarchy *self, hier_table *out)
 {
 	(void)self;
-	kassert(arch_is_paging_on(), "Paging is disabled");
+	kassert(mach_is_paging_on(), "Paging is disabled");
 	table_at(out, &ACTIVE_PAGE_DIRECTORY_OPS, DIRECTORY_RECURSIVE_ADDRESS);
 }
 
@@ -168,7 +168,7 @@ void inactive_hierarchy_new(inactive_hierarchy *h)
 void inactive_hierarchy_switch_to(inactive_hierarchy *h)
 {
 	inactive_hierarchy_copy_active_kernel_space(h);
-	arch_swap_cr3(h->directory_physical_address);
+	mach_swap_cr3(h->directory_physical_address);
 }
 
 /* InactiveHierarchyTrait::copy_active_kernel_space */
@@ -188,14 +188,14 @@ void inactive_hierarchy_copy_active_kernel_space(inactive_hierarchy *h)
 /* InactiveHierarchyTrait::is_currently_active */
 bool inactive_hierarchy_is_currently_active(const inactive_hierarchy *h)
 {
-	return arch_read_cr3() == h->directory_physical_address;
+	return mach_read_cr3() == h->directory_physical_address;
 }
 
 /* InactiveHierarchyTrait::from_currently_active */
 void inactive_hierarchy_from_currently_active(inactive_hierarchy *h)
 {
 	h->base.get_top_level_table = inactive_hierarchy_get_top_level_table;
-	h->directory_physical_address = arch_read_cr3();
+	h->directory_physical_address = mach_read_cr3();
 }
 
 /* Drop for InactiveHierarchy */
