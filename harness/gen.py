@@ -254,58 +254,46 @@ class Gen:
 
     # ---- physical memory ----------------------------------------------------------------
     def phys_lines(self):
+        """The `phys` lines, and the set of frames free before the first operation."""
         rng = self.rng
         style = self.style()
-        lines = []
 
-        def rnd_range(max_frames):
-            lo_ram = rng.random() < 0.35
-            base, top = TRACE_RAM[0] if lo_ram else TRACE_RAM[1]
-            frames = rng.randint(max(1, max_frames // 4), max_frames)
-            frames = min(frames, (top - base) // PAGE)
+        def rnd_range(max_frames, kind="free"):
+            base, top = TRACE_RAM[0] if rng.random() < 0.35 else TRACE_RAM[1]
+            frames = min(rng.randint(max(1, max_frames // 4), max_frames), (top - base) // PAGE)
             start = base + PAGE * rng.randrange((top - base) // PAGE - frames + 1)
-            return start, start + frames * PAGE
+            return kind, start, start + frames * PAGE
 
         if style == "small":
             if rng.random() < 0.15:
-                s, e = rnd_range(6)                    # starved: exhaustion everywhere
-                lines.append(("free", s, e))
+                lines = [rnd_range(6)]                 # starved: exhaustion everywhere
             else:
-                for _ in range(rng.randint(1, 5)):
-                    s, e = rnd_range(rng.choice((16, 32, 64, 128)))
-                    lines.append(("free", s, e))
+                lines = [rnd_range(rng.choice((16, 32, 64, 128))) for _ in range(rng.randint(1, 5))]
             if rng.random() < 0.4:
                 s, e = lines[rng.randrange(len(lines))][1:]
                 if e - s > PAGE:
                     a = s + PAGE * rng.randrange((e - s) // PAGE)
-                    b = min(e, a + PAGE * rng.randint(1, 3))
-                    lines.append(("reserve", a, b))
+                    lines.append(("reserve", a, min(e, a + PAGE * rng.randint(1, 3))))
             if rng.random() < 0.1:
                 lines.append(("free", 0x00ff0000, 0x01000000))
         else:
             r = rng.random()
             if r < 0.4:
-                pass                                   # the default 0x00400000..0x00800000
+                lines = []                             # the default 0x00400000..0x00800000
             elif r < 0.55:
-                lines.append(("free", 0x00100000, 0x01000000))
-                if rng.random() < 0.5:
-                    lines.append(("free", 0x00000000, 0x0009f000))
+                lines = [("free", 0x00100000, 0x01000000)] + \
+                    ([("free", 0x00000000, 0x0009f000)] if rng.random() < 0.5 else [])
             elif r < 0.7:
-                lines.append(("free", 0x00400000, 0x00800000))
+                lines = [("free", 0x00400000, 0x00800000)]
                 for _ in range(rng.randint(1, 6)):
                     a = 0x00400000 + PAGE * rng.randrange(1024)
                     lines.append(("reserve", a, a + PAGE * rng.randint(1, 8)))
             elif r < 0.85:
-                for _ in range(rng.randint(2, 8)):
-                    s, e = rnd_range(rng.choice((16, 64, 256)))
-                    lines.append(("free", s, e))
+                lines = [rnd_range(rng.choice((16, 64, 256))) for _ in range(rng.randint(2, 8))]
             elif r < 0.93:
-                for _ in range(rng.randint(1, 3)):
-                    s, e = rnd_range(3)
-                    lines.append(("free", s, e))
+                lines = [rnd_range(3) for _ in range(rng.randint(1, 3))]
             else:
-                lines.append(("free", 0x00000000, 0x0009f000))
-                lines.append(("reserve", 0x00000000, 0x00001000))
+                lines = [("free", 0x00000000, 0x0009f000), ("reserve", 0x00000000, 0x00001000)]
             if rng.random() < 0.05:
                 base, top = TRACE_RAM[rng.randrange(2)]
                 a = base + PAGE * rng.randrange((top - base) // PAGE + 1)
@@ -313,18 +301,11 @@ class Gen:
             if rng.random() < 0.03:
                 lines.append(("reserve", 0x01000000, 0xfffff000))
             if r < 0.4 and lines:
-                # any phys line drops the default: state it
-                lines.insert(0, ("free", 0x00400000, 0x00800000))
-        if not lines:
-            free = set(range(0x400, 0x800))
-        else:
-            free = set()
+                lines.insert(0, ("free", 0x00400000, 0x00800000))   # any phys line drops the default
+        free = set() if lines else set(range(0x400, 0x800))
         for kind, s, e in lines:
             fr = set(range(s // PAGE, min(e, 0x01000000) // PAGE))
-            if kind == "free":
-                free |= fr
-            else:
-                free -= fr
+            free = free | fr if kind == "free" else free - fr
         return ["phys %s %s %s" % (kind, self.num(s), self.num(e)) for kind, s, e in lines], free
 
     # ---- value pickers ------------------------------------------------------------------
