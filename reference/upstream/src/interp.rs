@@ -54,7 +54,7 @@ fn out() -> &'static mut Vec<u8> {
 /// upstream's files relative to the checkout (the build copy lives under
 /// `BUILDDIR/src/up/`), ours relative to the repository.
 fn short_path(file: &str) -> String {
-    for (marker, prefix) in [("/src/up/", ""), ("/src/ours/", "reference/upstream/src/"), ("/src/shims/", "reference/upstream/shims/")] {
+    for (marker, prefix) in [("/src/up/", ""), ("/src/ours/", "reference/upstream/src/"), ("/src/shims/", "reference/upstream/shims/"), ("/src/model/", "reference/src/")] {
         if let Some(i) = file.rfind(marker) {
             return format!("{}{}", prefix, &file[i + marker.len()..]);
         }
