@@ -10,6 +10,11 @@
 #define WORDS (FRAMES_BITMAP_BITS / 64)
 
 static uint64_t memory_bitmap[WORDS]; /* set bit: FRAME_FREE */
+/* Words at and above free_words_end are all zero (every frame there is
+ * reserved or allocated): scans for a free frame stop there, and the reset
+ * clears only the words below it. A bookkeeping bound only: every function
+ * returns what a scan of the whole bitmap returns. */
+static uint32_t free_words_end;
 static bool initialized;
 static uint32_t free_frames; /* number of set bits, kept up to date */
 
@@ -28,6 +33,8 @@ static inline void set_bit(uint32_t i, bool free)
 	bool was_free = (memory_bitmap[i / 64] & bit) != 0;
 	if (free) {
 		memory_bitmap[i / 64] |= bit;
+		if (i / 64 >= free_words_end)
+			free_words_end = i / 64 + 1;
 		free_frames += !was_free;
 	} else {
 		memory_bitmap[i / 64] &= ~bit;
@@ -45,12 +52,12 @@ static void set_bits_area(uint32_t from, uint32_t to, bool free)
 /* First free frame at or after `from`, FRAMES_BITMAP_BITS if none. */
 static uint32_t next_free(uint32_t from)
 {
-	if (from >= FRAMES_BITMAP_BITS)
+	if (from / 64 >= free_words_end)
 		return FRAMES_BITMAP_BITS;
 	uint32_t w = from / 64;
 	uint64_t bits = memory_bitmap[w] & (~(uint64_t)0 << (from % 64));
 	while (!bits) {
-		if (++w == WORDS)
+		if (++w >= free_words_end)
 			return FRAMES_BITMAP_BITS;
 		bits = memory_bitmap[w];
 	}
@@ -75,7 +82,8 @@ static uint32_t next_occupied(uint32_t from, uint32_t to)
 /* Every frame reserved and the allocator initialized. */
 void frame_allocator_init_all_reserved(void)
 {
-	memset(memory_bitmap, 0, sizeof(memory_bitmap));
+	memset(memory_bitmap, 0, free_words_end * sizeof(memory_bitmap[0]));
+	free_words_end = 0;
 	free_frames = 0;
 	initialized = true;
 }
