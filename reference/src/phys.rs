@@ -114,6 +114,22 @@ impl PhysMem {
         self.page_mut(paddr)[((paddr & 0xfff) >> 2) as usize] = value;
     }
 
+    /// Writes `value` to every word of the page holding `paddr` (without
+    /// first writing the page's initial content, which it replaces).
+    pub fn fill_page(&mut self, paddr: u32, value: u32) {
+        let base = paddr & !0xfff;
+        let slot = &mut self.pages[(base >> 12) as usize];
+        match slot {
+            Some(page) => page.iter_mut().for_each(|w| *w = value),
+            None => {
+                self.touched.push(base >> 12);
+                let mut page = self.spare.pop().unwrap_or_else(|| Box::new([0u32; WORDS]));
+                page.iter_mut().for_each(|w| *w = value);
+                *slot = Some(page);
+            }
+        }
+    }
+
     /// Reads one byte (little endian within its word).
     pub fn read_byte(&self, paddr: u32) -> u8 {
         (self.read_word(paddr) >> (8 * (paddr & 3))) as u8
@@ -150,6 +166,10 @@ mod tests {
         // the rest of the page keeps its pattern once materialised
         assert_eq!(m.read_word(0x2000), 0x2000);
         m.write_word(0x0200_0000, 7);
+        m.fill_page(0x0040_1234, 0x200);
+        assert_eq!(m.read_word(0x0040_1000), 0x200);
+        assert_eq!(m.read_word(0x0040_1ffc), 0x200);
+        assert_eq!(m.read_word(0x0040_2000), 0x0040_2000);
         assert_eq!(m.read_word(0x0200_0000), 7);
         assert_eq!(m.read_word(0x0200_0004), 0);
     }
