@@ -316,8 +316,10 @@ void check_begin(void)
 	mirror_pages = 0;
 	kl_present = 0; /* the machine starts with nothing mapped in KernelLand */
 	kl_count_known = true;
+	for (uint32_t i = 0; i < TRACE_FRAMES; i++) /* one loop per array: each a block clear */
+		dir_of[i] = 0;
 	for (uint32_t i = 0; i < TRACE_FRAMES; i++)
-		dir_of[i] = table_of[i] = 0;
+		table_of[i] = 0;
 	chg = 0;
 	nchg = chg_cap = 0;
 	mc_valid = false;
