@@ -265,14 +265,21 @@ static paddr_t boot_pde[1024];           /* the boot directory's KernelLand slot
 static paddr_t kl_sorted[KL_SLOTS];      /* KernelLand table frames, sorted */
 static uint16_t kl_slot_of[KL_SLOTS];    /* their slots */
 
-/* Changed words of one operation. */
+static bool mc_valid; /* see mapping_floor */
+
+/* Changed pages of one operation (the machine's arrays, valid until the
+ * port runs again). */
 typedef struct change {
-	paddr_t pa;
-	uint32_t old, now;
+	paddr_t frame;
+	const uint32_t *was, *now;
 } change;
 static change *chg;
 static uint32_t nchg, chg_cap;
 static bool chg_oom;
+/* new_table_op[f] == op_count: frame f became a page table in this
+ * operation and is checked whole, not word by word */
+static uint32_t new_table_op[TRACE_FRAMES];
+static uint32_t op_count;
 
 /* New tables to check whole. */
 typedef struct newtab {
@@ -309,10 +316,13 @@ void check_begin(void)
 	mirror_pages = 0;
 	kl_present = 0; /* the machine starts with nothing mapped in KernelLand */
 	kl_count_known = true;
+	for (uint32_t i = 0; i < TRACE_FRAMES; i++) /* one loop per array: each a block clear */
+		dir_of[i] = 0;
 	for (uint32_t i = 0; i < TRACE_FRAMES; i++)
-		dir_of[i] = table_of[i] = 0;
+		table_of[i] = 0;
 	chg = 0;
 	nchg = chg_cap = 0;
+	mc_valid = false;
 	ntabs = 0;
 	nntabs = ntabs_cap = 0;
 	paddr_t boot = machine_boot_directory();
@@ -350,10 +360,37 @@ static uint32_t kl_slot_of_frame(paddr_t f)
 
 static uint32_t pread(paddr_t pa) { return machine_phys_read32(pa); }
 
+/* A one-entry cache of mapping_at_or_preceding: for every va in
+ * [mc_lo, mc_hi] of process mc_pm it is mc_m (the range runs from that
+ * mapping's address, or 0, to the next mapping's address). Valid within one
+ * check only: the bookkeeping changes between operations. */
+static const process_memory *mc_pm;
+static const mapping *mc_m;
+static vaddr_t mc_lo, mc_hi;
+
+static const mapping *mapping_floor(const process_memory *pm, vaddr_t va)
+{
+	if (mc_valid && mc_pm == pm && va >= mc_lo && va <= mc_hi)
+		return mc_m;
+	const userspace_bookkeeping *bk = &pm->userspace_bookkeping;
+	const mapping *m = userspace_bookkeeping_mapping_at_or_preceding(bk, va);
+	const mapping *n = m ? userspace_bookkeeping_next(bk, m) : userspace_bookkeeping_first(bk);
+	if ((m && m->address > va) || (n && n->address <= va)) {
+		mc_valid = false; /* not ordered as a search tree must be: no caching */
+		return m;
+	}
+	mc_pm = pm;
+	mc_m = m;
+	mc_lo = m ? m->address : 0;
+	mc_hi = n ? n->address - 1 : 0xffffffffu;
+	mc_valid = true;
+	return m;
+}
+
 /* The mapping of pm over va, or NULL. */
 static const mapping *mapping_over(const process_memory *pm, vaddr_t va)
 {
-	const mapping *m = userspace_bookkeeping_mapping_at_or_preceding(&pm->userspace_bookkeping, va);
+	const mapping *m = mapping_floor(pm, va);
 	if (m && (uint64_t)m->address + m->length > va)
 		return m;
 	return 0;
@@ -432,6 +469,35 @@ static const char *check_pte(const process_memory *pm, vaddr_t va, uint32_t e)
 	return 0;
 }
 
+/* Every entry of the page table `frame` of slot `slot` of pm (its words
+ * `now`, or read from memory when NULL), in ascending order: check_pte on
+ * each, with a run of pages outside any mapping checked as one. */
+static const char *check_table_whole(const process_memory *pm, uint32_t slot, paddr_t frame, const uint32_t *now)
+{
+	const char *e;
+	vaddr_t base = slot << 22;
+	for (uint32_t j = 0; j < 1024;) {
+		vaddr_t va = base | (j << 12);
+		const mapping *m = mapping_floor(pm, va);
+		uint32_t end = j + 1;
+		if (!(m && (uint64_t)m->address + m->length > va) && mc_valid && mc_pm == pm) {
+			/* no mapping from va to mc_hi (the next mapping's start) */
+			uint64_t last = ((uint64_t)mc_hi - base) >> 12;
+			end = last >= 1023 ? 1024 : (uint32_t)last + 1;
+			for (; j < end; j++) {
+				uint32_t w = (now ? now[j] : pread(frame + j * 4)) & ~E_IGNORED;
+				if (w)
+					return fail("page table entry set outside any mapping at", base | (j << 12), "entry", w);
+			}
+			continue;
+		}
+		if ((e = check_pte(pm, va, now ? now[j] : pread(frame + j * 4))))
+			return e;
+		j = end;
+	}
+	return 0;
+}
+
 /* The UserLand directory slot `slot` of pm (directory `dir`) holds no
  * table: it must be empty with no mapping over its 4 MiB, or a HUGE guard
  * inside a guard mapping covering all of it. [lo, hi] is the part that
@@ -441,7 +507,7 @@ static const char *check_tableless_slot(const process_memory *pm, uint32_t slot,
 	vaddr_t start = slot * SLOT_SPAN, last = start + (SLOT_SPAN - 1);
 	pde &= ~E_IGNORED;
 	if (pde == 0) {
-		const mapping *m = userspace_bookkeeping_mapping_at_or_preceding(&pm->userspace_bookkeping, hi);
+		const mapping *m = mapping_floor(pm, hi);
 		if (m && (uint64_t)m->address + m->length > lo) {
 			vaddr_t at = m->address > lo ? m->address : lo;
 			uint32_t want;
@@ -654,7 +720,7 @@ static const char *record_mirror(const check_world *w, const check_tok *toks)
 
 /* ---- processing changed words ----------------------------------------------------- */
 
-static void collect(void *ctx, paddr_t pa, uint32_t old, uint32_t now)
+static void collect(void *ctx, paddr_t frame, const uint32_t *was, const uint32_t *now)
 {
 	(void)ctx;
 	if (nchg == chg_cap) {
@@ -665,10 +731,30 @@ static void collect(void *ctx, paddr_t pa, uint32_t old, uint32_t now)
 		}
 		chg = n;
 	}
-	chg[nchg].pa = pa;
-	chg[nchg].old = old;
+	chg[nchg].frame = frame;
+	chg[nchg].was = was;
 	chg[nchg].now = now;
 	nchg++;
+}
+
+/* The next changed word of page c at or after word *w (1024: none). */
+static uint32_t next_changed(const change *c, uint32_t w)
+{
+	while (w < PG / 4) {
+		if ((w & 7) == 0 && w + 8 <= PG / 4) {
+			uint32_t d = 0;
+			for (uint32_t k = 0; k < 8; k++)
+				d |= c->was[w + k] ^ c->now[w + k];
+			if (!d) {
+				w += 8;
+				continue;
+			}
+		}
+		if (c->was[w] != c->now[w])
+			return w;
+		w++;
+	}
+	return PG / 4;
 }
 
 /* A changed word of a process directory. */
@@ -716,35 +802,54 @@ static const char *process_changes(void)
 		return "checker: out of memory for the changed words";
 	/* directories first: they say which frames are tables now */
 	for (uint32_t i = 0; i < nchg; i++) {
-		uint32_t f = chg[i].pa / PG;
-		if (f < TRACE_FRAMES && dir_of[f] && procs[dir_of[f] - 1].live &&
-		    (e = dir_word(dir_of[f] - 1, (chg[i].pa % PG) / 4, chg[i].old, chg[i].now)))
-			return e;
+		uint32_t f = chg[i].frame / PG;
+		if (!(f < TRACE_FRAMES && dir_of[f]))
+			continue;
+		for (uint32_t w = next_changed(&chg[i], 0); w < PG / 4; w = next_changed(&chg[i], w + 1))
+			if (procs[dir_of[f] - 1].live && (e = dir_word(dir_of[f] - 1, w, chg[i].was[w], chg[i].now[w])))
+				return e;
 	}
+	/* a new table is checked whole below: its changed words need not be */
+	if (++op_count == 0) {
+		for (uint32_t f = 0; f < TRACE_FRAMES; f++)
+			new_table_op[f] = 0;
+		op_count = 1;
+	}
+	for (uint32_t i = 0; i < nntabs; i++)
+		if (table_of[ntabs[i].frame / PG] == (((ntabs[i].pid + 1) << 10) | ntabs[i].slot))
+			new_table_op[ntabs[i].frame / PG] = op_count;
 	for (uint32_t i = 0; i < nchg; i++) {
-		paddr_t pa = chg[i].pa;
-		uint32_t f = pa / PG, idx = (pa % PG) / 4, slot;
+		paddr_t frame = chg[i].frame;
+		uint32_t f = frame / PG, slot;
 		if (f < TRACE_FRAMES && table_of[f]) {
 			uint32_t pid = (table_of[f] >> 10) - 1;
 			slot = table_of[f] & 1023;
-			if (procs[pid].live && (e = check_pte(procs[pid].pm, (slot << 22) | (idx << 12), chg[i].now)))
-				return e;
-		} else if ((slot = kl_slot_of_frame(pa & E_FRAME))) {
-			if (chg[i].old & E_PRESENT)
-				kl_present--;
-			if (chg[i].now & E_PRESENT)
-				kl_present++;
-			if ((e = check_kl_entry((slot << 22) | (idx << 12), chg[i].now)))
-				return e;
+			if (!procs[pid].live || new_table_op[f] == op_count)
+				continue;
+			for (uint32_t w = next_changed(&chg[i], 0); w < PG / 4; w = next_changed(&chg[i], w + 1))
+				if ((e = check_pte(procs[pid].pm, (slot << 22) | (w << 12), chg[i].now[w])))
+					return e;
+		} else if ((slot = kl_slot_of_frame(frame))) {
+			for (uint32_t w = next_changed(&chg[i], 0); w < PG / 4; w = next_changed(&chg[i], w + 1)) {
+				if (chg[i].was[w] & E_PRESENT)
+					kl_present--;
+				if (chg[i].now[w] & E_PRESENT)
+					kl_present++;
+				if ((e = check_kl_entry((slot << 22) | (w << 12), chg[i].now[w])))
+					return e;
+			}
 		}
 	}
 	for (uint32_t i = 0; i < nntabs; i++) {
 		const cproc *p = &procs[ntabs[i].pid];
 		if (!p->live || table_of[ntabs[i].frame / PG] != (((ntabs[i].pid + 1) << 10) | ntabs[i].slot))
 			continue;
-		for (uint32_t j = 0; j < 1024; j++)
-			if ((e = check_pte(p->pm, (ntabs[i].slot << 22) | (j << 12), pread(ntabs[i].frame + j * 4))))
-				return e;
+		const uint32_t *now = 0; /* the table's words, when the machine reported them */
+		for (uint32_t k = 0; k < nchg && !now; k++)
+			if (chg[k].frame == ntabs[i].frame)
+				now = chg[k].now;
+		if ((e = check_table_whole(p->pm, ntabs[i].slot, ntabs[i].frame, now)))
+			return e;
 	}
 	return 0;
 }
@@ -889,6 +994,7 @@ const char *check_invariants(const check_world *w)
 {
 	const char *e;
 	cur_vec = 0; /* frames may have moved since the last check */
+	mc_valid = false; /* and mappings */
 	for (uint32_t n = 0; n < TRACE_FRAMES; n++)
 		held_by[n] = 0;
 	held = 0;
@@ -1097,6 +1203,7 @@ static const char *check_line(const check_world *w, const check_tok *t, size_t n
 
 void check_forget(void)
 {
+	mc_valid = false;
 	for (uint32_t i = 0; i < nprocs_rec; i++)
 		procs[i].live = false;
 	for (uint32_t i = 0; i < MAX_MIRRORS; i++)
@@ -1112,6 +1219,7 @@ const char *check_op(const check_world *w, const check_tok *toks, size_t ntoks,
 	bool mirror_made;
 	*need_full = 0;
 	cur_vec = 0; /* frames may have moved since the last check */
+	mc_valid = false; /* and mappings */
 	if (!ntoks)
 		return 0;
 	bool ok = rlen >= 2 && result[0] == 'o' && result[1] == 'k';
@@ -1120,7 +1228,7 @@ const char *check_op(const check_world *w, const check_tok *toks, size_t ntoks,
 	nchg = 0;
 	nntabs = 0;
 	chg_oom = false;
-	int touched = machine_take_changes(full ? 0 : collect, 0);
+	int touched = machine_take_changed_pages(full ? 0 : collect, 0);
 	if (touched < 0)
 		full = 1;
 	if (mirror_made && (e = record_mirror(w, toks)))

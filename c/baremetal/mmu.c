@@ -249,6 +249,14 @@ int machine_take_changes(machine_word_fn fn, void *ctx)
 	return -1;
 }
 
+/* machine.h: see machine_take_changes. */
+int machine_take_changed_pages(machine_page_fn fn, void *ctx)
+{
+	(void)fn;
+	(void)ctx;
+	return -1;
+}
+
 /* machine.h: the processor's TLB cannot be read; a stale translation shows
  * in the results of the accesses that use it. */
 int machine_tlb_stale(vaddr_t *va, uint32_t *cached, uint32_t *now)

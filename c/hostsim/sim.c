@@ -218,18 +218,15 @@ static void touch(paddr_t pa)
 	memcpy(shadow + frame, sim_phys_page(frame), PAGE);
 }
 
-int machine_take_changes(machine_word_fn fn, void *ctx)
+int machine_take_changed_pages(machine_page_fn fn, void *ctx)
 {
 	int n = untracked ? -1 : (int)ntouched;
 	for (uint32_t i = 0; i < ntouched && fn && !untracked; i++) {
 		paddr_t frame = touched[i] * PAGE;
 		const uint32_t *now = (const uint32_t *)(flat + frame);
 		const uint32_t *was = (const uint32_t *)(shadow + frame);
-		if (!memcmp(now, was, PAGE))
-			continue;
-		for (uint32_t w = 0; w < PAGE / 4; w++)
-			if (now[w] != was[w])
-				fn(ctx, frame + w * 4, was[w], now[w]);
+		if (memcmp(now, was, PAGE))
+			fn(ctx, frame, was, now);
 	}
 	ntouched = 0;
 	untracked = false;
@@ -238,6 +235,25 @@ int machine_take_changes(machine_word_fn fn, void *ctx)
 		epoch = 1;
 	}
 	return n;
+}
+
+typedef struct word_report {
+	machine_word_fn fn;
+	void *ctx;
+} word_report;
+
+static void report_words(void *ctx, paddr_t frame, const uint32_t *was, const uint32_t *now)
+{
+	const word_report *r = ctx;
+	for (uint32_t w = 0; w < PAGE / 4; w++)
+		if (now[w] != was[w])
+			r->fn(r->ctx, frame + w * 4, was[w], now[w]);
+}
+
+int machine_take_changes(machine_word_fn fn, void *ctx)
+{
+	word_report r = { fn, ctx };
+	return machine_take_changed_pages(fn ? report_words : 0, &r);
 }
 
 /* The 32-bit word at physical address paddr (4-byte aligned). */
@@ -397,7 +413,7 @@ void machine_reset(void)
 	if (tlb)
 		tlb_flush_all();
 	memset(walked, 0, sizeof(walked));
-	machine_take_changes(0, 0);
+	machine_take_changed_pages(0, 0);
 }
 
 void machine_shutdown(void)
@@ -464,5 +480,8 @@ paddr_t machine_boot_directory(void)
 
 uint32_t machine_phys_read32(paddr_t pa)
 {
+	uint32_t n = pa / PAGE;
+	if (pa < SIM_FLAT_END && (flat_ready[n / 8] & (1u << (n % 8))))
+		return *(const uint32_t *)(flat + (pa & ~3u)); /* the common case */
 	return *phys_word(pa & ~3u);
 }

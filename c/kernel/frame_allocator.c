@@ -10,7 +10,7 @@
 #define WORDS (FRAMES_BITMAP_BITS / 64)
 
 static uint64_t memory_bitmap[WORDS]; /* set bit: FRAME_FREE */
-static bool initialized;
+static bool initialized; static uint32_t free_words_end; /* words from here on are 0: see the end */
 static uint32_t free_frames; /* number of set bits, kept up to date */
 
 /* Frame number of a physical address. */
@@ -27,7 +27,7 @@ static inline void set_bit(uint32_t i, bool free)
 	uint64_t bit = (uint64_t)1 << (i % 64);
 	bool was_free = (memory_bitmap[i / 64] & bit) != 0;
 	if (free) {
-		memory_bitmap[i / 64] |= bit;
+		memory_bitmap[i / 64] |= bit; free_words_end = i / 64 >= free_words_end ? i / 64 + 1 : free_words_end;
 		free_frames += !was_free;
 	} else {
 		memory_bitmap[i / 64] &= ~bit;
@@ -45,12 +45,12 @@ static void set_bits_area(uint32_t from, uint32_t to, bool free)
 /* First free frame at or after `from`, FRAMES_BITMAP_BITS if none. */
 static uint32_t next_free(uint32_t from)
 {
-	if (from >= FRAMES_BITMAP_BITS)
+	if (from / 64 >= free_words_end)
 		return FRAMES_BITMAP_BITS;
 	uint32_t w = from / 64;
 	uint64_t bits = memory_bitmap[w] & (~(uint64_t)0 << (from % 64));
 	while (!bits) {
-		if (++w == WORDS)
+		if (++w >= free_words_end)
 			return FRAMES_BITMAP_BITS;
 		bits = memory_bitmap[w];
 	}
@@ -75,8 +75,8 @@ static uint32_t next_occupied(uint32_t from, uint32_t to)
 /* Every frame reserved and the allocator initialized. */
 void frame_allocator_init_all_reserved(void)
 {
-	memset(memory_bitmap, 0, sizeof(memory_bitmap));
-	free_frames = 0;
+	memset(memory_bitmap, 0, free_words_end * sizeof(memory_bitmap[0]));
+	free_frames = free_words_end = 0;
 	initialized = true;
 }
 
@@ -216,3 +216,10 @@ bool frame_allocator_frame_is_free(uint32_t frame)
 {
 	return frame < FRAMES_BITMAP_BITS && get_bit(frame);
 }
+
+/* free_words_end: the words of memory_bitmap at and above it are all zero
+ * (every frame there reserved or allocated), so scans for a free frame stop
+ * there and frame_allocator_init_all_reserved clears only the words below
+ * it. A bound only: every function returns what a scan of the whole bitmap
+ * returns. The declarations above keep their lines: panic messages carry
+ * this file's line numbers, and the port's output must not change. */

@@ -249,16 +249,57 @@ static bool put_len(line *l, int k)
 	return true;
 }
 
+/* Appends the k bytes at t as snprintf would: at most the room less one
+ * byte, then a NUL; false (nothing counted) when they do not all fit. */
+static bool put_bytes(line *l, const char *t, size_t k)
+{
+	size_t room = l->cap - l->n;
+	if (room) {
+		size_t w = k < room - 1 ? k : room - 1;
+		memcpy(l->buf + l->n, t, w);
+		l->buf[l->n + w] = '\0';
+	}
+	return put_len(l, (int)k);
+}
+
 /* " WORD" (or "WORD" first) */
 static bool put_str(line *l, const char *s)
 {
-	return put_len(l, snprintf(l->buf + l->n, l->cap - l->n, l->n ? " %s" : "%s", s));
+	char t[256];
+	size_t k = 0;
+	const char *p = s;
+	if (l->n)
+		t[k++] = ' ';
+	while (*p && k < sizeof(t))
+		t[k++] = *p++;
+	if (*p) /* longer than any word of the op table: the general way */
+		return put_len(l, snprintf(l->buf + l->n, l->cap - l->n, l->n ? " %s" : "%s", s));
+	return put_bytes(l, t, k);
 }
 
-/* " VALUE" in `fmt` (" 0x%08x" or " %u") */
-static bool put_u32(line *l, const char *fmt, uint32_t v)
+/* " VALUE" in hexadecimal (" 0x%08x") or in decimal (" %u") */
+static bool put_u32(line *l, bool hex, uint32_t v)
 {
-	return put_len(l, snprintf(l->buf + l->n, l->cap - l->n, fmt, v));
+	static const char digits[] = "0123456789abcdef";
+	char t[16];
+	size_t k = 0;
+	t[k++] = ' ';
+	if (hex) {
+		t[k++] = '0';
+		t[k++] = 'x';
+		for (int i = 7; i >= 0; i--)
+			t[k++] = digits[(v >> (4 * i)) & 0xf];
+	} else {
+		char r[10];
+		int n = 0;
+		do {
+			r[n++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		while (n)
+			t[k++] = r[--n];
+	}
+	return put_bytes(l, t, k);
 }
 
 /* A 4-byte aligned address below KernelLand. */
@@ -352,7 +393,7 @@ static size_t generic_line(decoder *d, int op, char *buf, size_t cap)
 			continue;
 		}
 		if (!strcmp(k, "rights")) {
-			if (!put_u32(&l, " %u", u8(d) % 16u))
+			if (!put_u32(&l, false, u8(d) % 16u))
 				return 0;
 			continue;
 		}
@@ -400,7 +441,7 @@ static size_t generic_line(decoder *d, int op, char *buf, size_t cap)
 		}
 		if (nv < 8)
 			v[nv++] = x;
-		if (!put_u32(&l, " 0x%08x", x))
+		if (!put_u32(&l, true, x))
 			return 0;
 	}
 	return l.n;

@@ -41,6 +41,9 @@ impl Region {
 pub struct FrameAllocator {
     /// Bit `f` of the bitmap is set when frame `f` is free.
     free: Vec<u64>,
+    /// Words of `free` at and above this index are all zero: scans stop
+    /// there and a reset clears only the words below it.
+    words_end: usize,
     /// Number of set bits.
     free_frames: u32,
 }
@@ -54,7 +57,14 @@ impl Default for FrameAllocator {
 impl FrameAllocator {
     /// An allocator with every frame reserved.
     pub fn new() -> FrameAllocator {
-        FrameAllocator { free: vec![0; (FRAME_COUNT / 64) as usize], free_frames: 0 }
+        FrameAllocator { free: vec![0; (FRAME_COUNT / 64) as usize], words_end: 0, free_frames: 0 }
+    }
+
+    /// Back to every frame reserved, keeping the bitmap's storage.
+    pub fn reset(&mut self) {
+        self.free[..self.words_end].iter_mut().for_each(|w| *w = 0);
+        self.words_end = 0;
+        self.free_frames = 0;
     }
 
     /// Whether frame number `f` is free.
@@ -66,8 +76,10 @@ impl FrameAllocator {
         if self.is_free(f) == free {
             return;
         }
-        let word = &mut self.free[(f / 64) as usize];
+        let i = (f / 64) as usize;
+        let word = &mut self.free[i];
         if free {
+            self.words_end = self.words_end.max(i + 1);
             *word |= 1 << (f % 64);
             self.free_frames += 1;
         } else {
@@ -96,7 +108,7 @@ impl FrameAllocator {
 
     /// Free frame numbers in ascending order.
     fn free_frames(&self) -> impl Iterator<Item = u32> + '_ {
-        self.free.iter().enumerate().flat_map(|(i, &w)| {
+        self.free[..self.words_end].iter().enumerate().flat_map(|(i, &w)| {
             let mut bits = w;
             std::iter::from_fn(move || {
                 if bits == 0 {

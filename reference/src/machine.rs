@@ -52,13 +52,27 @@ impl Machine {
     /// The machine before a trace: boot directory active, every frame
     /// reserved (`phys` lines and the default free range come later).
     pub fn new() -> Machine {
-        let mut ram = PhysMem::new();
+        let mut m = Machine { ram: PhysMem::new(), frames: FrameAllocator::new(), cr3: BOOT_DIRECTORY };
+        m.boot();
+        m
+    }
+
+    /// Back to the machine before a trace, keeping the host storage.
+    pub fn reset(&mut self) {
+        self.ram.reset();
+        self.frames.reset();
+        self.cr3 = BOOT_DIRECTORY;
+        self.boot();
+    }
+
+    /// Writes the boot directory's KernelLand slots and recursive slot.
+    fn boot(&mut self) {
+        let ram = &mut self.ram;
         for slot in KERNEL_FIRST_SLOT..=KERNEL_LAST_SLOT {
             let table = KERNEL_TABLES + (slot - KERNEL_FIRST_SLOT) * 0x1000;
             ram.write_word(BOOT_DIRECTORY + 4 * slot, table | PRESENT | WRITABLE);
         }
         ram.write_word(BOOT_DIRECTORY + 4 * RECURSIVE_SLOT, BOOT_DIRECTORY | PRESENT | WRITABLE);
-        Machine { ram, frames: FrameAllocator::new(), cr3: BOOT_DIRECTORY }
     }
 
     /// The directory and table entries the MMU uses for `va`.

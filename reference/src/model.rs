@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use crate::backend::Backend;
 use crate::paging::Slot;
 use crate::parse::{parse_line, Cmd, Name};
+use crate::mapping::SharedFrames;
 use crate::process::Kernel;
 use crate::types::{rights_string, Fail, KResult};
 
@@ -65,8 +66,20 @@ impl Model<Kernel> {
     }
 
     /// Back to the state before a trace.
+    /// Resets in place: the machine keeps its host storage (memory pages,
+    /// the frame bitmap) and clears only what the trace dirtied.
     pub fn reset(&mut self) {
-        *self = Model::new();
+        let Model { b, procs, selected, shms, mirrors, started, phys_seen, dead } = self;
+        procs.clear();
+        shms.clear();
+        mirrors.clear();
+        *selected = None;
+        *started = false;
+        *phys_seen = false;
+        *dead = None;
+        let Kernel { m, shared } = b;
+        *shared = SharedFrames::default();
+        m.reset();
     }
 
     /// Benchmarks only: frees `[start, end)` in the frame allocator.

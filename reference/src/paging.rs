@@ -132,9 +132,8 @@ impl Machine {
     }
 
     fn fill_table(&mut self, t: &Table, value: u32) {
-        for i in 0..ENTRIES {
-            self.set_entry(t, i, value);
-        }
+        debug_assert_eq!(t.base & 0xfff, 0);
+        self.ram.fill_page(t.base, value);
     }
 
     /// Maps `frame` at a fresh KernelLand page for the kernel to work on it

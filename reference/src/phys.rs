@@ -28,6 +28,8 @@ pub struct PhysMem {
     /// revisits those (the fuzzer resets the model thousands of times a
     /// second).
     touched: Vec<u32>,
+    /// Pages released by a reset, for reuse.
+    spare: Vec<Box<[u32; WORDS]>>,
 }
 
 thread_local! {
@@ -55,7 +57,16 @@ impl PhysMem {
     /// Memory as it is before a trace.
     pub fn new() -> PhysMem {
         let pages = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_else(|| vec![None; 1 << 20]);
-        PhysMem { pages, touched: Vec::new() }
+        PhysMem { pages, touched: Vec::new(), spare: Vec::new() }
+    }
+
+    /// Back to the memory before a trace, keeping the storage.
+    pub fn reset(&mut self) {
+        for f in self.touched.drain(..) {
+            if let Some(page) = self.pages[f as usize].take() {
+                self.spare.push(page);
+            }
+        }
     }
 
     /// Initial value of the aligned word at `paddr`.
@@ -73,10 +84,16 @@ impl PhysMem {
         if slot.is_none() {
             self.touched.push(base >> 12);
         }
+        let spare = &mut self.spare;
         slot.get_or_insert_with(|| {
-            let mut page = Box::new([0u32; WORDS]);
-            for (i, w) in page.iter_mut().enumerate() {
-                *w = PhysMem::initial_word(base + 4 * i as u32);
+            let mut page = spare.pop().unwrap_or_else(|| Box::new([0u32; WORDS]));
+            // trace RAM's ranges are page aligned: one test per page
+            if in_trace_ram(base) {
+                for (i, w) in page.iter_mut().enumerate() {
+                    *w = base + 4 * i as u32;
+                }
+            } else {
+                page.iter_mut().for_each(|w| *w = 0);
             }
             page
         })
@@ -95,6 +112,22 @@ impl PhysMem {
     pub fn write_word(&mut self, paddr: u32, value: u32) {
         let paddr = paddr & !3;
         self.page_mut(paddr)[((paddr & 0xfff) >> 2) as usize] = value;
+    }
+
+    /// Writes `value` to every word of the page holding `paddr` (without
+    /// first writing the page's initial content, which it replaces).
+    pub fn fill_page(&mut self, paddr: u32, value: u32) {
+        let base = paddr & !0xfff;
+        let slot = &mut self.pages[(base >> 12) as usize];
+        match slot {
+            Some(page) => page.iter_mut().for_each(|w| *w = value),
+            None => {
+                self.touched.push(base >> 12);
+                let mut page = self.spare.pop().unwrap_or_else(|| Box::new([0u32; WORDS]));
+                page.iter_mut().for_each(|w| *w = value);
+                *slot = Some(page);
+            }
+        }
     }
 
     /// Reads one byte (little endian within its word).
@@ -133,6 +166,10 @@ mod tests {
         // the rest of the page keeps its pattern once materialised
         assert_eq!(m.read_word(0x2000), 0x2000);
         m.write_word(0x0200_0000, 7);
+        m.fill_page(0x0040_1234, 0x200);
+        assert_eq!(m.read_word(0x0040_1000), 0x200);
+        assert_eq!(m.read_word(0x0040_1ffc), 0x200);
+        assert_eq!(m.read_word(0x0040_2000), 0x0040_2000);
         assert_eq!(m.read_word(0x0200_0000), 7);
         assert_eq!(m.read_word(0x0200_0004), 0);
     }

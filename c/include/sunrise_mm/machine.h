@@ -65,6 +65,14 @@ uint32_t machine_phys_read32(paddr_t pa);
 typedef void (*machine_word_fn)(void *ctx, paddr_t pa, uint32_t old_value, uint32_t new_value);
 int machine_take_changes(machine_word_fn fn, void *ctx);
 
+/* The same report a page at a time: fn gets each reached page whose
+ * content changed, its physical address and its 1024 words as they were
+ * at the previous call (or the reset) and as they are now. Both arrays
+ * stay valid until the kernel or a trace access runs again. Returns what
+ * machine_take_changes returns; fn may be NULL. */
+typedef void (*machine_page_fn)(void *ctx, paddr_t frame, const uint32_t *was, const uint32_t *now);
+int machine_take_changed_pages(machine_page_fn fn, void *ctx);
+
 /* The TLB against the active page tables: 1 with the first cached
  * translation that disagrees (*va its page, *cached and *now the frame |
  * 1 (valid) | 2 (writable) cached and walked now, 0 for not present), 0
