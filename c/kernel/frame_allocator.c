@@ -10,7 +10,13 @@
 #define WORDS (FRAMES_BITMAP_BITS / 64)
 
 static uint64_t memory_bitmap[WORDS]; /* set bit: FRAME_FREE */
-static bool initialized; static uint32_t free_words_end; /* words from here on are 0: see the end */
+static bool initialized;
+/* The words of memory_bitmap at and above free_words_end are all zero (every
+ * frame there reserved or allocated), so scans for a free frame stop there
+ * and frame_allocator_init_all_reserved clears only the words below it. A
+ * bound only: every function returns what a scan of the whole bitmap
+ * returns. */
+static uint32_t free_words_end;
 static uint32_t free_frames; /* number of set bits, kept up to date */
 
 /* Frame number of a physical address. */
@@ -27,7 +33,9 @@ static inline void set_bit(uint32_t i, bool free)
 	uint64_t bit = (uint64_t)1 << (i % 64);
 	bool was_free = (memory_bitmap[i / 64] & bit) != 0;
 	if (free) {
-		memory_bitmap[i / 64] |= bit; free_words_end = i / 64 >= free_words_end ? i / 64 + 1 : free_words_end;
+		memory_bitmap[i / 64] |= bit;
+		if (i / 64 >= free_words_end)
+			free_words_end = i / 64 + 1;
 		free_frames += !was_free;
 	} else {
 		memory_bitmap[i / 64] &= ~bit;
@@ -217,9 +225,3 @@ bool frame_allocator_frame_is_free(uint32_t frame)
 	return frame < FRAMES_BITMAP_BITS && get_bit(frame);
 }
 
-/* free_words_end: the words of memory_bitmap at and above it are all zero
- * (every frame there reserved or allocated), so scans for a free frame stop
- * there and frame_allocator_init_all_reserved clears only the words below
- * it. A bound only: every function returns what a scan of the whole bitmap
- * returns. The declarations above keep their lines: panic messages carry
- * this file's line numbers, and the port's output must not change. */
