@@ -3,12 +3,23 @@
  *
  * It is written against the public headers (c/include/sunrise_mm/), the
  * one set of declarations of the port and of the machine interface. */
-#include <stdlib.h>
-
 #include <sunrise_mm/sunrise_mm.h>
 #include <sunrise_mm/machine.h>
 
 #include "srp.h"
+
+#ifdef SRP_KERNEL_HOST
+/* Built into a kernel that is itself the machine (the mixed Rust/C builds of
+ * reference/upstream/mix/): no libc, the port's own heap for the shim's
+ * buffers, and a port panic is the kernel's panic (arch_panic never returns
+ * and nothing unwinds), so there is no landing pad to arm. The hosted
+ * machine's entry points (machine_reset, machine_read32, ...) do not exist
+ * there: the functions using them are left out. */
+#define malloc arch_alloc
+#define free arch_free
+#define SRP_ARM() do { } while (0)
+#else
+#include <stdlib.h>
 
 /* Arms the panic landing pad in the calling frame: a port panic makes the
  * calling srp_* function return SRP_PANICKED. Must be used directly in the
@@ -19,6 +30,7 @@ const char *srp_panic_message(void)
 {
 	return machine_panic_msg ? machine_panic_msg : "";
 }
+#endif
 
 static void put_err(srp_err *o, kernel_error e)
 {
@@ -75,6 +87,7 @@ const char *srp_kernel_error_name(uint32_t kind) { return kernel_error_name((ker
 
 /* ---- machine and frame allocator ------------------------------------------ */
 
+#ifndef SRP_KERNEL_HOST
 int srp_machine_reset(void)
 {
 	SRP_ARM();
@@ -82,6 +95,7 @@ int srp_machine_reset(void)
 	frame_allocator_init_all_reserved();
 	return SRP_OK;
 }
+#endif
 
 int srp_mark_area_free(uint32_t start, uint32_t end)
 {
@@ -104,6 +118,7 @@ int srp_mark_frame_bootstrap_allocated(uint32_t addr)
 	return SRP_OK;
 }
 
+#ifndef SRP_KERNEL_HOST
 int srp_read32(uint32_t va, uint32_t *out, int *fault)
 {
 	SRP_ARM();
@@ -129,6 +144,36 @@ int srp_read_cr3(uint32_t *out)
 {
 	SRP_ARM();
 	*out = arch_read_cr3();
+	return SRP_OK;
+}
+
+#endif /* !SRP_KERNEL_HOST */
+
+int srp_init_all_reserved(void)
+{
+	SRP_ARM();
+	frame_allocator_init_all_reserved();
+	return SRP_OK;
+}
+
+int srp_reserve_kernel_land_frames(void)
+{
+	SRP_ARM();
+	kernel_memory_reserve_kernel_land_frames(get_kernel_memory());
+	return SRP_OK;
+}
+
+int srp_check_is_allocated(uint32_t address, uint32_t length, uint32_t *out)
+{
+	SRP_ARM();
+	*out = frame_allocator_check_is_allocated(address, length) ? 1u : 0u;
+	return SRP_OK;
+}
+
+int srp_check_is_reserved(uint32_t address, uint32_t length, uint32_t *out)
+{
+	SRP_ARM();
+	*out = frame_allocator_check_is_reserved(address, length) ? 1u : 0u;
 	return SRP_OK;
 }
 
@@ -190,6 +235,18 @@ int srp_on_fixed_mmio(uint32_t address, uint32_t length, srp_err *err, srp_regio
 	return SRP_OK;
 }
 
+/* PhysicalMemRegion::new_unchecked (mode 0), ::reconstruct (1),
+ * ::reconstruct_no_dealloc (2). */
+int srp_region_make(uint32_t address, uint32_t length, uint32_t mode, srp_region *out)
+{
+	SRP_ARM();
+	physical_mem_region r = mode == 0 ? physical_mem_region_new_unchecked(address, length)
+	                      : mode == 1 ? physical_mem_region_reconstruct(address, length)
+	                                  : physical_mem_region_reconstruct_no_dealloc(address, length);
+	*out = srp_region_of(&r);
+	return SRP_OK;
+}
+
 int srp_region_drop(srp_region r)
 {
 	SRP_ARM();
@@ -221,6 +278,16 @@ int srp_shared_drop(void *s)
 {
 	SRP_ARM();
 	shared_frames_drop(s);
+	return SRP_OK;
+}
+
+int srp_shared_regions(void *s, srp_region *buf, uint32_t cap, uint32_t *n)
+{
+	SRP_ARM();
+	const region_vec *v = &((shared_frames *)s)->regions;
+	for (uint32_t i = 0; i < v->len && i < cap; i++)
+		buf[i] = srp_region_of(&v->items[i]);
+	*n = v->len;
 	return SRP_OK;
 }
 
@@ -429,6 +496,35 @@ int srp_mapping_frames(const void *m, uint32_t *buf, uint32_t cap, uint32_t *n)
 		count++;
 	}
 	*n = count;
+	return SRP_OK;
+}
+
+int srp_mapping_take_owned(void *m, srp_region **out, uint32_t *n)
+{
+	SRP_ARM();
+	mapping_frames *f = &((mapping *)m)->frames;
+	*out = 0;
+	*n = 0;
+	if (f->kind != MAPPING_FRAMES_OWNED)
+		return SRP_OK;
+	region_vec *v = &f->owned;
+	srp_region *buf = malloc((v->len ? v->len : 1) * sizeof(*buf));
+	if (!buf)
+		arch_panic("srp: kernel heap exhausted");
+	for (uint32_t i = 0; i < v->len; i++)
+		buf[i] = srp_region_of(&v->items[i]);
+	*out = buf;
+	*n = v->len;
+	/* the regions now belong to the caller: the mapping keeps none */
+	arch_free(v->items);
+	*v = region_vec_new();
+	return SRP_OK;
+}
+
+int srp_process_directory(void *pm, uint32_t *out)
+{
+	SRP_ARM();
+	*out = ((process_memory *)pm)->table_hierarchy.directory_physical_address;
 	return SRP_OK;
 }
 

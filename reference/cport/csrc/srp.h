@@ -68,6 +68,13 @@ int srp_read32(uint32_t va, uint32_t *out, int *fault);
 int srp_write32(uint32_t va, uint32_t value, int *fault);
 int srp_boot_directory(uint32_t *out);
 int srp_read_cr3(uint32_t *out);
+/* Frame allocator state (used by the mixed builds, reference/upstream/mix/):
+ * frame_allocator_init_all_reserved, KernelMemory::reserve_kernel_land_frames,
+ * check_is_allocated / check_is_reserved (*out 1 or 0). */
+int srp_init_all_reserved(void);
+int srp_reserve_kernel_land_frames(void);
+int srp_check_is_allocated(uint32_t address, uint32_t length, uint32_t *out);
+int srp_check_is_reserved(uint32_t address, uint32_t length, uint32_t *out);
 int srp_free_count(uint32_t *out);
 
 /* FrameAllocator / PhysicalMemRegion. */
@@ -75,12 +82,17 @@ int srp_allocate_region(uint32_t length, srp_err *err, srp_region *out);
 int srp_allocate_frames_fragmented(uint32_t length, srp_err *err, srp_region **out, uint32_t *n);
 void srp_free_buffer(void *p);
 int srp_on_fixed_mmio(uint32_t address, uint32_t length, srp_err *err, srp_region *out);
+/* PhysicalMemRegion::new_unchecked (mode 0), ::reconstruct (1),
+ * ::reconstruct_no_dealloc (2); their assertions panic. */
+int srp_region_make(uint32_t address, uint32_t length, uint32_t mode, srp_region *out);
 int srp_region_drop(srp_region r);
 
 /* Arc<SpinRwLock<Vec<PhysicalMemRegion>>> */
 int srp_shared_new(const srp_region *regions, uint32_t n, void **out);
 int srp_shared_clone(void *s);
 int srp_shared_drop(void *s);
+/* The regions of a shared_frames (up to cap into buf; *n their number). */
+int srp_shared_regions(void *s, srp_region *buf, uint32_t cap, uint32_t *n);
 int srp_shared_frame_count(void *s, uint32_t *out);
 
 /* ProcessMemory */
@@ -108,6 +120,12 @@ int srp_for_every_entry(void *pm, uint32_t address, uint32_t length, srp_entry_c
 /* Mapping (a stored one or an owned one) and CrossProcessMapping. */
 int srp_mapping_info_of(const void *m, srp_mapping_info *info);
 int srp_mapping_frames(const void *m, uint32_t *buf, uint32_t cap, uint32_t *n);
+/* Moves an owned mapping's regions out to the caller (a malloc'd array of *n
+ * regions, freed with srp_free_buffer; NULL and 0 for other mappings): the
+ * mapping keeps none, so dropping it frees no frame. */
+int srp_mapping_take_owned(void *m, srp_region **out, uint32_t *n);
+/* The physical address of the process's page directory. */
+int srp_process_directory(void *pm, uint32_t *out);
 int srp_mapping_shared_clone(const void *m, void **out);
 int srp_mapping_drop(void *m);
 int srp_mirror_drop(void *c);

@@ -59,17 +59,29 @@ extern "C" {
     pub fn srp_boot_directory(out: *mut u32) -> c_int;
     pub fn srp_read_cr3(out: *mut u32) -> c_int;
     pub fn srp_free_count(out: *mut u32) -> c_int;
+    #[allow(dead_code)] // the mixed builds' (reference/upstream/mix)
+    pub fn srp_init_all_reserved() -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_reserve_kernel_land_frames() -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_check_is_allocated(address: u32, length: u32, out: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_check_is_reserved(address: u32, length: u32, out: *mut u32) -> c_int;
 
     pub fn srp_allocate_region(length: u32, err: *mut SrpErr, out: *mut SrpRegion) -> c_int;
     pub fn srp_allocate_frames_fragmented(length: u32, err: *mut SrpErr, out: *mut *mut SrpRegion, n: *mut u32) -> c_int;
     pub fn srp_free_buffer(p: *mut c_void);
     pub fn srp_on_fixed_mmio(address: u32, length: u32, err: *mut SrpErr, out: *mut SrpRegion) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_region_make(address: u32, length: u32, mode: u32, out: *mut SrpRegion) -> c_int;
     pub fn srp_region_drop(r: SrpRegion) -> c_int;
 
     pub fn srp_shared_new(regions: *const SrpRegion, n: u32, out: *mut *mut c_void) -> c_int;
     pub fn srp_shared_clone(s: *mut c_void) -> c_int;
     pub fn srp_shared_drop(s: *mut c_void) -> c_int;
     pub fn srp_shared_frame_count(s: *mut c_void, out: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_shared_regions(s: *mut c_void, buf: *mut SrpRegion, cap: u32, n: *mut u32) -> c_int;
 
     pub fn srp_process_new(out: *mut *mut c_void) -> c_int;
     pub fn srp_process_drop(pm: *mut c_void) -> c_int;
@@ -129,6 +141,10 @@ extern "C" {
     pub fn srp_mapping_info_of(m: *const c_void, info: *mut SrpMappingInfo) -> c_int;
     pub fn srp_mapping_frames(m: *const c_void, buf: *mut u32, cap: u32, n: *mut u32) -> c_int;
     pub fn srp_mapping_shared_clone(m: *const c_void, out: *mut *mut c_void) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_mapping_take_owned(m: *mut c_void, out: *mut *mut SrpRegion, n: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_process_directory(pm: *mut c_void, out: *mut u32) -> c_int;
     pub fn srp_mapping_drop(m: *mut c_void) -> c_int;
     pub fn srp_mirror_drop(c: *mut c_void) -> c_int;
 }
