@@ -323,6 +323,14 @@ def cmd_ladder(a):
     else:
         rungs = list(range(top + 1))
     ok, why = impls.get("upstream").available()
+    if ok and a.skip_missing:
+        # the toolchain: Debian's rustc for wasm32 (every rung), clang (rungs 1..)
+        try:
+            b.find_rustc()
+        except b.BuildError as e:
+            ok, why = False, str(e)
+        if ok and any(r > 0 for r in rungs):
+            ok, why = impls.rung_impl(max(rungs)).available()
     if not ok:
         if a.skip_missing:
             raise Skip(why)

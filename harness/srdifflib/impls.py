@@ -202,7 +202,10 @@ class Mix(Upstream):
         ok, why = Upstream.available(self)
         if not ok:
             return ok, why
-        if not (shutil.which(os.environ.get("SR_MIX_CC", "")) or shutil.which("clang-14") or shutil.which("clang")):
+        cc = os.environ.get("SR_MIX_CC")
+        if cc and not shutil.which(cc):
+            return False, "SR_MIX_CC=%s: not found" % cc
+        if not (cc or shutil.which("clang-14") or shutil.which("clang")):
             return False, "clang not found (apt-get install clang-14 lld)"
         return True, ""
 

@@ -73,7 +73,9 @@ def run(paths, rungs, jobs, root, out=print):
             continue
         except BuildError as e:
             failed = True
-            out("%-4d  %-38s  %-9s  NOT BUILT: build failed: %s" % (rung, label, "-", str(e).splitlines()[0]))
+            lines = str(e).splitlines()
+            why = next((l.split("error:", 1)[1].strip() for l in lines if "error:" in l), lines[0] if lines else "")
+            out("%-4d  %-38s  %-9s  NOT BUILT: build failed: %s" % (rung, label, "-", why))
             log(str(e))
             continue
         if rung == 0:
