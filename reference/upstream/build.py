@@ -132,6 +132,10 @@ LADDER = [
 MIX_FRAME_ALLOCATOR = [("kernel/src/frame_allocator/mod.rs", "mix/frame_allocator.rs")]
 MIX_RUNGS = {
     1: (MIX_FRAME_ALLOCATOR, []),
+    5: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs"),
+                               ("kernel/src/paging/bookkeeping.rs", "mix/bookkeeping.rs"),
+                               ("kernel/src/paging/cross_process.rs", "mix/cross_process.rs")],
+        ["sr_mix_c_kernel_memory", "sr_mix_c_bookkeeping"]),
     6: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/process_memory.rs", "mix/process_memory.rs"),
                                ("kernel/src/paging/cross_process.rs", "mix/cross_process.rs")],
         ["sr_mix_c_kernel_memory"]),
@@ -144,6 +148,7 @@ MIX_OURS = [
     ("mix/mod.rs", "ours/mix/mod.rs"),
     ("mix/arch.rs", "ours/mix/arch.rs"),
     ("mix/glue.rs", "ours/mix/glue.rs"),
+    ("mix/frames.rs", "ours/mix/frames.rs"),
     ("../cport/src/ffi.rs", "ours/mix/ffi.rs"),
 ]
 

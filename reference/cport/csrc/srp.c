@@ -551,3 +551,250 @@ int srp_mirror_drop(void *c)
 	arch_free(c);
 	return SRP_OK;
 }
+
+/* ---- the lower modules one by one (the mixed builds' middle rungs) --------- */
+
+/* The hierarchy `h` names: an inactive_hierarchy box, or NULL for the active
+ * one. */
+static table_hierarchy *hier_of(void *h)
+{
+	return h ? &((inactive_hierarchy *)h)->base : &ACTIVE_HIERARCHY.base;
+}
+
+int srp_hier_new(int from_currently_active, void **out)
+{
+	SRP_ARM();
+	inactive_hierarchy *h = arch_alloc(sizeof(*h));
+	if (!h)
+		arch_panic("srp: kernel heap exhausted");
+	if (from_currently_active)
+		inactive_hierarchy_from_currently_active(h);
+	else
+		inactive_hierarchy_new(h);
+	*out = h;
+	return SRP_OK;
+}
+
+int srp_hier_drop(void *h, int forget)
+{
+	SRP_ARM();
+	if (!forget)
+		inactive_hierarchy_drop(h);
+	arch_free(h);
+	return SRP_OK;
+}
+
+int srp_hier_switch_to(void *h)
+{
+	SRP_ARM();
+	inactive_hierarchy_switch_to(h);
+	return SRP_OK;
+}
+
+int srp_hier_copy_active_kernel_space(void *h)
+{
+	SRP_ARM();
+	inactive_hierarchy_copy_active_kernel_space(h);
+	return SRP_OK;
+}
+
+int srp_hier_is_currently_active(void *h, uint32_t *out)
+{
+	SRP_ARM();
+	*out = inactive_hierarchy_is_currently_active(h) ? 1u : 0u;
+	return SRP_OK;
+}
+
+int srp_hier_directory(void *h, uint32_t *out)
+{
+	SRP_ARM();
+	*out = ((inactive_hierarchy *)h)->directory_physical_address;
+	return SRP_OK;
+}
+
+int srp_th_map_frames(void *h, const uint32_t *frames, uint32_t n, uint32_t address, uint32_t flags)
+{
+	SRP_ARM();
+	region_vec v = region_vec_new();
+	for (uint32_t i = 0; i < n; i++) {
+		physical_mem_region r = { 1, frames[i], false };
+		region_vec_push(&v, r);
+	}
+	frame_iter it = frame_iter_vec(&v);
+	table_hierarchy_map_to_from_iterator(hier_of(h), &it, address, flags);
+	region_vec_drop(&v);
+	return SRP_OK;
+}
+
+int srp_th_guard(void *h, uint32_t address, uint32_t length)
+{
+	SRP_ARM();
+	table_hierarchy_guard(hier_of(h), address, length);
+	return SRP_OK;
+}
+
+int srp_th_unmap(void *h, uint32_t address, uint32_t length, srp_frame_cb cb, void *ctx)
+{
+	SRP_ARM();
+	table_hierarchy_unmap(hier_of(h), address, length, cb, ctx);
+	return SRP_OK;
+}
+
+int srp_th_for_every_entry(void *h, uint32_t address, uint32_t length, srp_entry_cb cb, void *ctx)
+{
+	SRP_ARM();
+	entry_ctx c = { cb, ctx };
+	table_hierarchy_for_every_entry(hier_of(h), address, length, entry_adapter, &c);
+	return SRP_OK;
+}
+
+int srp_th_find_available_virtual_space_aligned(void *h, uint32_t length, uint32_t start, uint32_t end,
+                                                uint32_t alignment, uint32_t *found, uint32_t *out)
+{
+	SRP_ARM();
+	*found = table_hierarchy_find_available_virtual_space_aligned(hier_of(h), length, start, end, alignment, out)
+	         ? 1u : 0u;
+	return SRP_OK;
+}
+
+int srp_bk_new(void **out)
+{
+	SRP_ARM();
+	userspace_bookkeeping *bk = arch_alloc(sizeof(*bk));
+	if (!bk)
+		arch_panic("srp: kernel heap exhausted");
+	userspace_bookkeeping_new(bk);
+	*out = bk;
+	return SRP_OK;
+}
+
+int srp_bk_drop(void *bk)
+{
+	SRP_ARM();
+	userspace_bookkeeping_drop(bk);
+	arch_free(bk);
+	return SRP_OK;
+}
+
+int srp_bk_mapping_at(void *bk, uint32_t address, srp_mapping_info *info, const void **used)
+{
+	SRP_ARM();
+	query_memory q = userspace_bookkeeping_mapping_at(bk, address);
+	put_info(info, query_memory_mapping(&q));
+	*used = q.used ? (const void *)q.used_mapping : 0;
+	return SRP_OK;
+}
+
+int srp_bk_occupied_mapping_at(void *bk, uint32_t address, srp_err *err, const void **out)
+{
+	SRP_ARM();
+	const mapping *m = 0;
+	put_err(err, userspace_bookkeeping_occupied_mapping_at(bk, address, &m));
+	*out = m;
+	return SRP_OK;
+}
+
+int srp_bk_is_vacant(void *bk, uint32_t address, uint32_t length, srp_err *err, uint32_t *out)
+{
+	SRP_ARM();
+	bool v = false;
+	put_err(err, userspace_bookkeeping_is_vacant(bk, address, length, &v));
+	*out = v ? 1u : 0u;
+	return SRP_OK;
+}
+
+int srp_bk_check_vacant(void *bk, uint32_t address, uint32_t length, srp_err *err)
+{
+	SRP_ARM();
+	put_err(err, userspace_bookkeeping_check_vacant(bk, address, length));
+	return SRP_OK;
+}
+
+int srp_bk_add_mapping(void *bk, void *m, srp_err *err)
+{
+	SRP_ARM();
+	mapping v = *(mapping *)m;
+	arch_free(m);
+	put_err(err, userspace_bookkeeping_add_mapping(bk, v));
+	return SRP_OK;
+}
+
+int srp_bk_remove_mapping(void *bk, uint32_t address, uint32_t length, srp_err *err, void **out)
+{
+	SRP_ARM();
+	mapping m;
+	kernel_error e = userspace_bookkeeping_remove_mapping(bk, address, length, &m);
+	put_err(err, e);
+	*out = 0;
+	if (KERR_IS_OK(e)) {
+		mapping *boxed = arch_alloc(sizeof(*boxed));
+		if (!boxed)
+			arch_panic("srp: kernel heap exhausted");
+		*boxed = m;
+		*out = boxed;
+	}
+	return SRP_OK;
+}
+
+int srp_bk_find_available_space(void *bk, uint32_t length, srp_err *err, uint32_t *out)
+{
+	SRP_ARM();
+	put_err(err, userspace_bookkeeping_find_available_space(bk, length, out));
+	return SRP_OK;
+}
+
+int srp_mapping_new(uint32_t address, uint32_t kind, const srp_region *regions, uint32_t n, void *shared,
+                    uint32_t offset, uint32_t length, uint32_t ty, uint32_t flags, srp_err *err, void **out)
+{
+	SRP_ARM();
+	mapping_frames f;
+	if (kind == MAPPING_FRAMES_OWNED) {
+		region_vec v = region_vec_new();
+		for (uint32_t i = 0; i < n; i++)
+			region_vec_push(&v, region_of(regions[i]));
+		f = mapping_frames_owned(v);
+	} else if (kind == MAPPING_FRAMES_SHARED) {
+		f = mapping_frames_shared(shared);
+	} else {
+		f = mapping_frames_none();
+	}
+	mapping *boxed = arch_alloc(sizeof(*boxed));
+	if (!boxed)
+		arch_panic("srp: kernel heap exhausted");
+	kernel_error e = mapping_new(address, f, offset, length, (memory_type)ty, flags, boxed);
+	put_err(err, e);
+	*out = 0;
+	if (KERR_IS_OK(e))
+		*out = boxed;
+	else
+		arch_free(boxed);
+	return SRP_OK;
+}
+
+int srp_shared_append(void *s, const srp_region *regions, uint32_t n)
+{
+	SRP_ARM();
+	for (uint32_t i = 0; i < n; i++)
+		region_vec_push(&((shared_frames *)s)->regions, region_of(regions[i]));
+	return SRP_OK;
+}
+
+int srp_mirror_of_mapping(const void *m, uint32_t offset, uint32_t length, srp_err *err, void **out, uint32_t *addr,
+                          uint32_t *len)
+{
+	SRP_ARM();
+	*out = 0;
+	cross_process_mapping *c = arch_alloc(sizeof(*c));
+	if (!c)
+		arch_panic("srp: kernel heap exhausted");
+	kernel_error e = cross_process_mapping_mirror_mapping(m, offset, length, c);
+	put_err(err, e);
+	if (!KERR_IS_OK(e)) {
+		arch_free(c);
+		return SRP_OK;
+	}
+	*addr = cross_process_mapping_addr(c);
+	*len = cross_process_mapping_len(c);
+	*out = c;
+	return SRP_OK;
+}

@@ -7,8 +7,9 @@
 use core::fmt;
 use std::os::raw::c_void;
 
+use crate::error::KernelError;
 use crate::mem::VirtualAddress;
-use crate::mix::glue::ffi;
+use crate::mix::glue::{self, ffi, u32_of};
 
 /// `paging::cross_process::CrossProcessMapping`.
 pub struct CrossProcessMapping {
@@ -21,6 +22,20 @@ impl CrossProcessMapping {
     /// Takes ownership of the C mirror `c`.
     pub(crate) fn from_c(c: *mut c_void, kernel_address: VirtualAddress, len: usize) -> CrossProcessMapping {
         CrossProcessMapping { c, kernel_address, len }
+    }
+
+    /// `CrossProcessMapping::mirror_mapping` (rung 5, called by upstream's
+    /// Rust `ProcessMemory` with a mapping its C bookkeeping lent).
+    #[cfg(sr_mix_c_bookkeeping)]
+    pub fn mirror_mapping(mapping: &super::mapping::Mapping, offset: usize, len: usize) -> Result<CrossProcessMapping, KernelError> {
+        let m = super::bookkeeping::c_mapping_behind(mapping)
+            .expect("mix glue: a mirror of a mapping that is not in C's bookkeeping");
+        let mut err = ffi::SrpErr::default();
+        let mut c = core::ptr::null_mut();
+        let (mut a, mut l) = (0u32, 0u32);
+        unsafe { ffi::srp_mirror_of_mapping(m, u32_of(offset), u32_of(len), &mut err, &mut c, &mut a, &mut l) };
+        glue::check(&err)?;
+        Ok(CrossProcessMapping::from_c(c, VirtualAddress(a as usize), l as usize))
     }
 
     /// `CrossProcessMapping::addr`.

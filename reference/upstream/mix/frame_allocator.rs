@@ -19,6 +19,7 @@ use core::fmt::{self, Debug, Formatter};
 use core::iter::StepBy;
 use core::marker::PhantomData;
 use core::ops::Range;
+use core::sync::atomic::{AtomicBool, Ordering};
 use std::os::raw::c_void;
 
 use crate::error::KernelError;
@@ -31,7 +32,9 @@ use multiboot2::BootInformation;
 pub struct PhysicalMemRegion {
     start_addr: usize,
     frames: usize,
-    should_free_on_drop: bool,
+    /// Atomic so that the glue can disarm a region it handed to C while a
+    /// `Mapping` it cannot take apart still holds it (`disarm`).
+    should_free_on_drop: AtomicBool,
     /// The C `shared_frames *` this region is a handle on (0: none).
     shared: usize,
 }
@@ -42,7 +45,7 @@ impl PhysicalMemRegion {
         PhysicalMemRegion {
             start_addr: r.start as usize,
             frames: r.frames as usize,
-            should_free_on_drop: r.free_on_drop != 0,
+            should_free_on_drop: AtomicBool::new(r.free_on_drop != 0),
             shared: 0,
         }
     }
@@ -61,14 +64,26 @@ impl PhysicalMemRegion {
         ffi::SrpRegion {
             start: u32_of(self.start_addr),
             frames: u32_of(self.frames),
-            free_on_drop: self.should_free_on_drop as u32,
+            free_on_drop: self.should_free_on_drop.load(Ordering::Relaxed) as u32,
         }
     }
 
     /// A handle on frames the C `shared_frames` `s` owns; takes over one
     /// reference the caller holds.
     pub(crate) fn shared_handle(r: ffi::SrpRegion, s: *mut c_void) -> PhysicalMemRegion {
-        PhysicalMemRegion { start_addr: r.start as usize, frames: r.frames as usize, should_free_on_drop: false, shared: s as usize }
+        PhysicalMemRegion {
+            start_addr: r.start as usize,
+            frames: r.frames as usize,
+            should_free_on_drop: AtomicBool::new(false),
+            shared: s as usize,
+        }
+    }
+
+    /// Its frames were handed over to C by copy (`raw`) from behind a shared
+    /// reference: dropping this value must free nothing any more.
+    pub(crate) fn disarm(&self) {
+        assert!(self.shared == 0, "mix glue: disarming a handle on C-shared frames");
+        self.should_free_on_drop.store(false, Ordering::Relaxed);
     }
 
     /// The C `shared_frames` this region is a handle on (null: none).
@@ -123,7 +138,7 @@ impl Drop for PhysicalMemRegion {
         if self.shared != 0 {
             // SAFETY: the handle holds one reference to a live shared_frames.
             unsafe { ffi::srp_shared_drop(self.shared as *mut c_void) };
-        } else if self.should_free_on_drop {
+        } else if self.should_free_on_drop.load(Ordering::Relaxed) {
             FrameAllocator::free_region(self)
         }
     }

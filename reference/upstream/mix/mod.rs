@@ -10,3 +10,4 @@
 pub mod ffi;
 pub mod arch;
 pub mod glue;
+pub mod frames;

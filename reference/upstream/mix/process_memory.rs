@@ -24,7 +24,6 @@
 //! * `KernelError`: the C `kernel_error` with its payload (`glue::check`).
 
 use alloc::boxed::Box;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::fmt;
@@ -38,14 +37,10 @@ use crate::error::KernelError;
 use crate::frame_allocator::PhysicalMemRegion;
 use crate::mem::VirtualAddress;
 use crate::mix::glue::{self, ffi, u32_of};
-use crate::sync::SpinRwLock;
 use sunrise_libkern::{MemoryAttributes, MemoryPermissions, MemoryState, MemoryType};
 
-/// The C `mapping_frames_kind` values.
-const FRAMES_OWNED: u32 = 1;
-const FRAMES_SHARED: u32 = 2;
 
-type Shared = Arc<SpinRwLock<Vec<PhysicalMemRegion>>>;
+use crate::mix::frames::{c_shared_of, owned_of, rust_mapping, view_of, Shared};
 
 /// `paging::process_memory::ProcessMemory`: a C `process_memory`.
 pub struct ProcessMemory {
@@ -83,90 +78,6 @@ impl Drop for ProcessMemory {
 /// `ty` as the C `memory_type` (the same numbering).
 fn c_ty(ty: MemoryType) -> u32 {
     ty as u32
-}
-
-/// Rust handles on the C `shared_frames` `s`, one per region, each holding one
-/// reference; consumes the reference the caller holds.
-fn handles_of(s: *mut c_void) -> Vec<PhysicalMemRegion> {
-    let mut n = 0u32;
-    // SAFETY: s is live (the caller holds a reference).
-    unsafe { ffi::srp_shared_regions(s, core::ptr::null_mut(), 0, &mut n) };
-    let mut raw = vec![ffi::SrpRegion::default(); n as usize];
-    unsafe { ffi::srp_shared_regions(s, raw.as_mut_ptr(), n, &mut n) };
-    let mut v = Vec::with_capacity(raw.len());
-    for r in raw {
-        unsafe { ffi::srp_shared_clone(s) };
-        v.push(PhysicalMemRegion::shared_handle(r, s));
-    }
-    unsafe { ffi::srp_shared_drop(s) };
-    v
-}
-
-/// The C `shared_frames` behind `shared`, with one new reference for the
-/// caller. A vector of frames Rust owns is handed over to C first.
-fn c_shared_of(shared: &Shared) -> *mut c_void {
-    let mut v = shared.write();
-    if v.iter().all(|r| r.shared().is_null()) {
-        let raw: Vec<ffi::SrpRegion> = v.drain(..).map(PhysicalMemRegion::into_raw).collect();
-        let mut s = core::ptr::null_mut();
-        // SAFETY: the shim copies the regions (their frames are now C's).
-        unsafe { ffi::srp_shared_new(raw.as_ptr(), raw.len() as u32, &mut s) };
-        for r in raw {
-            unsafe { ffi::srp_shared_clone(s) };
-            v.push(PhysicalMemRegion::shared_handle(r, s));
-        }
-        s
-    } else {
-        let s = v[0].shared();
-        assert!(v.iter().all(|r| r.shared() == s), "mix glue: a vector of regions from two shared_frames");
-        unsafe { ffi::srp_shared_clone(s) };
-        s
-    }
-}
-
-fn info_of(m: *const c_void) -> ffi::SrpMappingInfo {
-    let mut info = ffi::SrpMappingInfo::default();
-    // SAFETY: m is a live C mapping.
-    unsafe { ffi::srp_mapping_info_of(m, &mut info) };
-    info
-}
-
-fn rust_mapping(info: &ffi::SrpMappingInfo, frames: MappingFrames) -> Mapping {
-    let ty = MemoryState::from_bits_truncate(info.state).ty();
-    Mapping::new(
-        VirtualAddress(info.address as usize),
-        frames,
-        info.offset as usize,
-        info.length as usize,
-        ty,
-        MappingAccessRights::from_bits_truncate(info.flags),
-    )
-    .expect("mix glue: a C mapping upstream's Mapping::new refuses")
-}
-
-/// A Rust copy of the C mapping `m`, owning nothing (see the module doc).
-fn view_of(m: *const c_void) -> Mapping {
-    let info = info_of(m);
-    let frames = match info.frames_kind {
-        FRAMES_OWNED => {
-            let mut n = 0u32;
-            unsafe { ffi::srp_mapping_frames(m, core::ptr::null_mut(), 0, &mut n) };
-            let mut buf = vec![0u32; n as usize];
-            unsafe { ffi::srp_mapping_frames(m, buf.as_mut_ptr(), n, &mut n) };
-            MappingFrames::Owned(
-                buf.iter()
-                    .map(|&f| PhysicalMemRegion::from_raw(ffi::SrpRegion { start: f, frames: 1, free_on_drop: 0 }))
-                    .collect(),
-            )
-        }
-        FRAMES_SHARED => {
-            let mut s = core::ptr::null_mut();
-            unsafe { ffi::srp_mapping_shared_clone(m, &mut s) };
-            MappingFrames::Shared(Arc::new(SpinRwLock::new(handles_of(s))))
-        }
-        _ => MappingFrames::None,
-    };
-    rust_mapping(&info, frames)
 }
 
 impl ProcessMemory {
@@ -221,34 +132,7 @@ impl ProcessMemory {
         let mut m = core::ptr::null_mut();
         unsafe { ffi::srp_unmap(self.pm, u32_of(address.addr()), u32_of(length), &mut err, &mut m) };
         glue::check(&err)?;
-        let info = info_of(m);
-        let frames = match info.frames_kind {
-            FRAMES_OWNED => {
-                let mut buf: *mut ffi::SrpRegion = core::ptr::null_mut();
-                let mut n = 0u32;
-                unsafe { ffi::srp_mapping_take_owned(m, &mut buf, &mut n) };
-                let mut v = Vec::with_capacity(n as usize);
-                if !buf.is_null() {
-                    unsafe {
-                        for r in core::slice::from_raw_parts(buf, n as usize) {
-                            v.push(PhysicalMemRegion::from_raw(*r));
-                        }
-                        ffi::srp_free_buffer(buf.cast());
-                    }
-                }
-                MappingFrames::Owned(v)
-            }
-            FRAMES_SHARED => {
-                let mut s = core::ptr::null_mut();
-                unsafe { ffi::srp_mapping_shared_clone(m, &mut s) };
-                MappingFrames::Shared(Arc::new(SpinRwLock::new(handles_of(s))))
-            }
-            _ => MappingFrames::None,
-        };
-        // SAFETY: C's mapping keeps no frame of ours now; this frees its box
-        // and releases its shared reference.
-        unsafe { ffi::srp_mapping_drop(m) };
-        Ok(rust_mapping(&info, frames))
+        Ok(owned_of(m))
     }
 
     /// `ProcessMemory::query_memory`.
