@@ -132,6 +132,10 @@ LADDER = [
 MIX_FRAME_ALLOCATOR = [("kernel/src/frame_allocator/mod.rs", "mix/frame_allocator.rs")]
 MIX_RUNGS = {
     1: (MIX_FRAME_ALLOCATOR, []),
+    3: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs")], []),
+    4: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs"),
+                               ("kernel/src/paging/bookkeeping.rs", "mix/bookkeeping.rs")],
+        ["sr_mix_c_bookkeeping"]),
     5: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs"),
                                ("kernel/src/paging/bookkeeping.rs", "mix/bookkeeping.rs"),
                                ("kernel/src/paging/cross_process.rs", "mix/cross_process.rs")],
