@@ -132,10 +132,11 @@ LADDER = [
 MIX_FRAME_ALLOCATOR = [("kernel/src/frame_allocator/mod.rs", "mix/frame_allocator.rs")]
 MIX_RUNGS = {
     1: (MIX_FRAME_ALLOCATOR, []),
-    3: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs")], []),
+    3: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs")],
+        ["sr_mix_rust_kernel_memory"]),
     4: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs"),
                                ("kernel/src/paging/bookkeeping.rs", "mix/bookkeeping.rs")],
-        ["sr_mix_c_bookkeeping"]),
+        ["sr_mix_c_bookkeeping", "sr_mix_rust_kernel_memory"]),
     5: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs"),
                                ("kernel/src/paging/bookkeeping.rs", "mix/bookkeeping.rs"),
                                ("kernel/src/paging/cross_process.rs", "mix/cross_process.rs")],
@@ -144,6 +145,9 @@ MIX_RUNGS = {
                                ("kernel/src/paging/cross_process.rs", "mix/cross_process.rs")],
         ["sr_mix_c_kernel_memory"]),
 }
+# Below rung 5 the C tables use upstream's Rust KernelMemory (mix/kernel_memory_served.rs):
+# the C port's kernel memory and everything above it stay out of those builds.
+C_ABOVE_TABLES = ["c/kernel/kernel_memory.c", "c/kernel/cross_process.c", "c/kernel/process_memory.c"]
 MIX_NOT_BUILT = ("no glue yet: upstream's Rust above this rung would need Rust faces of the C "
                  "port's %s (see docs/migration.md, \"The ladder\")")
 
@@ -153,6 +157,7 @@ MIX_OURS = [
     ("mix/arch.rs", "ours/mix/arch.rs"),
     ("mix/glue.rs", "ours/mix/glue.rs"),
     ("mix/frames.rs", "ours/mix/frames.rs"),
+    ("mix/kernel_memory_served.rs", "ours/mix/kernel_memory_served.rs"),
     ("../cport/src/ffi.rs", "ours/mix/ffi.rs"),
 ]
 
@@ -197,11 +202,15 @@ def find_clang():
     return cc, version
 
 
-def c_sources():
+def c_sources(cfgs=()):
+    """The C files of a build (all of them unless the Rust kernel memory serves
+    the C tables)."""
     out = []
     for d in C_DIRS:
         full = os.path.join(REPO, d)
         out += sorted(os.path.join(full, f) for f in os.listdir(full) if f.endswith(".c"))
+    if "sr_mix_rust_kernel_memory" in cfgs:
+        out = [f for f in out if os.path.relpath(f, REPO) not in C_ABOVE_TABLES]
     return out + [os.path.join(REPO, C_SHIM)]
 
 
@@ -217,12 +226,16 @@ def c_inputs():
     return inputs
 
 
-def compile_c(cc, objdir):
+def compile_c(cc, objdir, cfgs):
     os.makedirs(objdir, exist_ok=True)
+    for f in os.listdir(objdir):
+        if f.endswith(".o"):
+            os.remove(os.path.join(objdir, f))
+    lower = ["-DSRP_LOWER_ONLY"] if "sr_mix_rust_kernel_memory" in cfgs else []
     objs = []
-    for src in c_sources():
+    for src in c_sources(cfgs):
         obj = os.path.join(objdir, os.path.relpath(src, REPO).replace("/", "_")[:-2] + ".o")
-        run([cc] + C_FLAGS + ["-fmacro-prefix-map=%s/=" % REPO, "-I", os.path.join(REPO, "c", "include"),
+        run([cc] + C_FLAGS + lower + ["-fmacro-prefix-map=%s/=" % REPO, "-I", os.path.join(REPO, "c", "include"),
                               "-I", os.path.join(REPO, "c", "include", "sunrise_mm"),
                               "-c", src, "-o", obj], dict(os.environ))
         objs.append(obj)
@@ -258,7 +271,7 @@ def build_mix(rustc, version, src, out, rung, force):
         return wasm
     if os.path.exists(stamp_path):
         os.remove(stamp_path)
-    objs = compile_c(cc, os.path.join(vout, "c"))
+    objs = compile_c(cc, os.path.join(vout, "c"), cfgs)
     env = dict(os.environ)
     env["RUSTC_BOOTSTRAP"] = "1"
     lib = os.path.join(out, "lib")

@@ -15,6 +15,8 @@
  * and nothing unwinds), so there is no landing pad to arm. The hosted
  * machine's entry points (machine_reset, machine_read32, ...) do not exist
  * there: the functions using them are left out. */
+/* SRP_LOWER_ONLY: a build whose KernelMemory (and everything above it) is
+ * not the C port's: the shim functions reaching them are left out. */
 #define malloc arch_alloc
 #define free arch_free
 #define SRP_ARM() do { } while (0)
@@ -156,12 +158,15 @@ int srp_init_all_reserved(void)
 	return SRP_OK;
 }
 
+#ifndef SRP_LOWER_ONLY /* C's KernelMemory */
 int srp_reserve_kernel_land_frames(void)
 {
 	SRP_ARM();
 	kernel_memory_reserve_kernel_land_frames(get_kernel_memory());
 	return SRP_OK;
 }
+
+#endif
 
 int srp_check_is_allocated(uint32_t address, uint32_t length, uint32_t *out)
 {
@@ -300,6 +305,7 @@ int srp_shared_frame_count(void *s, uint32_t *out)
 
 /* ---- ProcessMemory ---------------------------------------------------------- */
 
+#ifndef SRP_LOWER_ONLY /* C's ProcessMemory */
 int srp_process_new(void **out)
 {
 	SRP_ARM();
@@ -456,6 +462,8 @@ int srp_check_range(void *pm, uint32_t addr, uint32_t size, uint32_t state_mask,
 }
 
 /* Adapts the port's entry_callback to srp_entry_cb. */
+#endif
+
 typedef struct entry_ctx {
 	srp_entry_cb cb;
 	void *ctx;
@@ -467,6 +475,7 @@ static void entry_adapter(void *ctx, page_state state, uint32_t length)
 	c->cb(c->ctx, (uint32_t)state.kind, state.addr, length);
 }
 
+#ifndef SRP_LOWER_ONLY /* C's ProcessMemory */
 int srp_for_every_entry(void *pm, uint32_t address, uint32_t length, srp_entry_cb cb, void *ctx)
 {
 	SRP_ARM();
@@ -474,6 +483,8 @@ int srp_for_every_entry(void *pm, uint32_t address, uint32_t length, srp_entry_c
 	table_hierarchy_for_every_entry(process_memory_get_hierarchy(pm), address, length, entry_adapter, &c);
 	return SRP_OK;
 }
+
+#endif
 
 /* ---- Mapping and CrossProcessMapping --------------------------------------- */
 
@@ -521,12 +532,15 @@ int srp_mapping_take_owned(void *m, srp_region **out, uint32_t *n)
 	return SRP_OK;
 }
 
+#ifndef SRP_LOWER_ONLY /* C's ProcessMemory */
 int srp_process_directory(void *pm, uint32_t *out)
 {
 	SRP_ARM();
 	*out = ((process_memory *)pm)->table_hierarchy.directory_physical_address;
 	return SRP_OK;
 }
+
+#endif
 
 int srp_mapping_shared_clone(const void *m, void **out)
 {
@@ -544,6 +558,7 @@ int srp_mapping_drop(void *m)
 	return SRP_OK;
 }
 
+#ifndef SRP_LOWER_ONLY /* C's CrossProcessMapping */
 int srp_mirror_drop(void *c)
 {
 	SRP_ARM();
@@ -551,6 +566,8 @@ int srp_mirror_drop(void *c)
 	arch_free(c);
 	return SRP_OK;
 }
+
+#endif
 
 /* ---- the lower modules one by one (the mixed builds' middle rungs) --------- */
 
@@ -779,6 +796,7 @@ int srp_shared_append(void *s, const srp_region *regions, uint32_t n)
 	return SRP_OK;
 }
 
+#ifndef SRP_LOWER_ONLY /* C's CrossProcessMapping */
 int srp_mirror_of_mapping(const void *m, uint32_t offset, uint32_t length, srp_err *err, void **out, uint32_t *addr,
                           uint32_t *len)
 {
@@ -798,3 +816,4 @@ int srp_mirror_of_mapping(const void *m, uint32_t offset, uint32_t length, srp_e
 	*out = c;
 	return SRP_OK;
 }
+#endif

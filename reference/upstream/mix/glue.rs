@@ -52,6 +52,20 @@ pub fn check(e: &ffi::SrpErr) -> Result<(), KernelError> {
     }
 }
 
+/// The C `kernel_error_kind` of upstream's error (the variants the module
+/// returns; any other is a glue bug).
+pub fn kind_of(e: &KernelError) -> u32 {
+    match e {
+        KernelError::PhysicalMemoryExhaustion { .. } => KERR_PHYSICAL_MEMORY_EXHAUSTION,
+        KernelError::VirtualMemoryExhaustion { .. } => KERR_VIRTUAL_MEMORY_EXHAUSTION,
+        KernelError::InvalidAddress { .. } => KERR_INVALID_ADDRESS,
+        KernelError::InvalidSize { .. } => KERR_INVALID_SIZE,
+        KernelError::WrongMappingFramesForTy { .. } => KERR_WRONG_MAPPING_FRAMES_FOR_TY,
+        KernelError::InvalidMemState { .. } => KERR_INVALID_MEM_STATE,
+        other => panic!("mix glue: upstream's {:?} has no C kernel_error", other),
+    }
+}
+
 /// A `usize` of i386 as the port's `uint32_t` (wasm32: the same width).
 pub fn u32_of(v: usize) -> u32 {
     v as u32

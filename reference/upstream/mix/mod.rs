@@ -11,3 +11,5 @@ pub mod ffi;
 pub mod arch;
 pub mod glue;
 pub mod frames;
+#[cfg(sr_mix_rust_kernel_memory)]
+pub mod kernel_memory_served;
