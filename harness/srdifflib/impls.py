@@ -195,7 +195,6 @@ class Mix(Upstream):
         self.tag = b.mix_tag(rung)
         self.buildable = rung in b.MIX_RUNGS
         self.name = "mix:" + ",".join(self.mods)
-        self.build_seconds = None
         self.cached = None
 
     def available(self):
@@ -212,17 +211,11 @@ class Mix(Upstream):
     def wasm(self):
         out = os.path.join(build.root(), "upstream")
         if not getattr(self, "_built", False):
-            import resource
-            import time
-            t0, c0 = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
             argv = [sys.executable, os.path.join(ROOT, "reference", "upstream", "build.py"),
                     "--upstream", self.checkout(), "--out", out, "--mix", ",".join(self.mods)]
             with build.locked():
                 p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             text = p.stdout.decode("utf-8", "replace")
-            c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            self.build_seconds = time.time() - t0
-            self.build_cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
             if p.returncode != 0:
                 if not self.buildable and " not built: " in text:
                     raise NotBuilt(text.split(" not built: ", 1)[1].strip())

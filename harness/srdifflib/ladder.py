@@ -13,6 +13,7 @@ A rung without glue is NOT BUILT with the reason and counts as failing; so does
 a rung whose build fails. Exit status 0 when every rung passes every trace, 1
 otherwise (6 when rung 0 itself cannot be built)."""
 import os
+import resource
 import time
 
 from . import impls
@@ -64,7 +65,7 @@ def run(paths, rungs, jobs, root, out=print):
             failed = True
             out("%-4d  %-38s  %-9s  NOT BUILT: %s" % (rung, label, "-", why))
             continue
-        t0 = time.time()
+        t0, c0 = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
             impl.wasm()
         except impls.NotBuilt as e:
@@ -78,11 +79,9 @@ def run(paths, rungs, jobs, root, out=print):
             out("%-4d  %-38s  %-9s  NOT BUILT: build failed: %s" % (rung, label, "-", why))
             log(str(e))
             continue
-        if rung == 0:
-            built = "%.1f s" % (time.time() - t0)
-        else:
-            built = "%.1f s wall, %.1f s CPU%s" % (impl.build_seconds, impl.build_cpu,
-                                                   " (cached)" if impl.cached else "")
+        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
+        built = "%.1f s wall, %.1f s CPU%s" % (time.time() - t0, cpu, " (cached)" if getattr(impl, "cached", False) else "")
         results = impl.run(traces, jobs)
         passed, first = 0, None
         for t in traces:
