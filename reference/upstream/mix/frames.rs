@@ -68,12 +68,33 @@ fn handles_of(s: *mut c_void) -> Vec<PhysicalMemRegion> {
         .collect()
 }
 
+/// Brings the face `arc` of `s` up to date with regions C appended since the
+/// face was made (C's `expand_mapping` appends to the shared vector, as
+/// upstream's does; every holder of the `Arc` must then see them).
+fn sync_face(s: *mut c_void, arc: &Shared) {
+    let mut n = 0u32;
+    unsafe { ffi::srp_shared_regions(s, core::ptr::null_mut(), 0, &mut n) };
+    let mut v = arc.write();
+    if (n as usize) <= v.len() {
+        return;
+    }
+    let mut raw = vec![ffi::SrpRegion::default(); n as usize];
+    unsafe { ffi::srp_shared_regions(s, raw.as_mut_ptr(), n, &mut n) };
+    for r in raw.into_iter().skip(v.len()) {
+        unsafe { ffi::srp_shared_clone(s) };
+        v.push(PhysicalMemRegion::shared_handle(r, s));
+    }
+}
+
 /// The Rust face of the C `shared_frames` `s`; consumes the reference the
 /// caller holds.
 pub fn rust_shared_of(s: *mut c_void) -> Shared {
     let found = faces().iter().filter(|(p, _)| *p == s as usize).find_map(|(_, w)| w.upgrade());
     let arc = match found {
-        Some(a) => a,
+        Some(a) => {
+            sync_face(s, &a);
+            a
+        }
         None => {
             let a = Arc::new(SpinRwLock::new(handles_of(s)));
             register(s, &a);
