@@ -70,6 +70,43 @@ static srp_region srp_region_of(const physical_mem_region *p)
 	return r;
 }
 
+/* A mapping moved to the kernel heap, for a caller that owns it from then
+ * on (srp_mapping_drop). */
+static void *box_mapping(const mapping *m)
+{
+	mapping *boxed = arch_alloc(sizeof(*boxed));
+	if (!boxed)
+		arch_panic("srp: kernel heap exhausted");
+	*boxed = *m;
+	return boxed;
+}
+
+#ifndef SRP_LOWER_ONLY
+/* The outcome of a mirror made into the heap box `c`: the box, its address
+ * and length for the caller on success, else the box is freed. */
+static int mirror_out(kernel_error e, cross_process_mapping *c, srp_err *err, void **out, uint32_t *addr,
+                      uint32_t *len)
+{
+	put_err(err, e);
+	if (!KERR_IS_OK(e)) {
+		arch_free(c);
+		return SRP_OK;
+	}
+	*addr = cross_process_mapping_addr(c);
+	*len = cross_process_mapping_len(c);
+	*out = c;
+	return SRP_OK;
+}
+
+static cross_process_mapping *new_mirror_box(void)
+{
+	cross_process_mapping *c = arch_alloc(sizeof(*c));
+	if (!c)
+		arch_panic("srp: kernel heap exhausted");
+	return c;
+}
+#endif
+
 /* ---- pure functions -------------------------------------------------------- */
 
 uint32_t srp_memory_type_get_memory_state(uint32_t ty)
@@ -362,13 +399,8 @@ int srp_unmap(void *pm, uint32_t address, uint32_t length, srp_err *err, void **
 	kernel_error e = process_memory_unmap(pm, address, length, &m);
 	put_err(err, e);
 	*out = 0;
-	if (KERR_IS_OK(e)) {
-		mapping *boxed = arch_alloc(sizeof(*boxed));
-		if (!boxed)
-			arch_panic("srp: kernel heap exhausted");
-		*boxed = m;
-		*out = boxed;
-	}
+	if (KERR_IS_OK(e))
+		*out = box_mapping(&m);
 	return SRP_OK;
 }
 
@@ -415,19 +447,8 @@ int srp_mirror_mapping(void *pm, uint32_t address, uint32_t length, srp_err *err
 {
 	SRP_ARM();
 	*out = 0;
-	cross_process_mapping *c = arch_alloc(sizeof(*c));
-	if (!c)
-		arch_panic("srp: kernel heap exhausted");
-	kernel_error e = process_memory_mirror_mapping(pm, address, length, c);
-	put_err(err, e);
-	if (!KERR_IS_OK(e)) {
-		arch_free(c);
-		return SRP_OK;
-	}
-	*addr = cross_process_mapping_addr(c);
-	*len = cross_process_mapping_len(c);
-	*out = c;
-	return SRP_OK;
+	cross_process_mapping *c = new_mirror_box();
+	return mirror_out(process_memory_mirror_mapping(pm, address, length, c), c, err, out, addr, len);
 }
 
 int srp_resize_heap(void *pm, uint32_t new_size, srp_err *err, uint32_t *out)
@@ -743,13 +764,8 @@ int srp_bk_remove_mapping(void *bk, uint32_t address, uint32_t length, srp_err *
 	kernel_error e = userspace_bookkeeping_remove_mapping(bk, address, length, &m);
 	put_err(err, e);
 	*out = 0;
-	if (KERR_IS_OK(e)) {
-		mapping *boxed = arch_alloc(sizeof(*boxed));
-		if (!boxed)
-			arch_panic("srp: kernel heap exhausted");
-		*boxed = m;
-		*out = boxed;
-	}
+	if (KERR_IS_OK(e))
+		*out = box_mapping(&m);
 	return SRP_OK;
 }
 
@@ -802,18 +818,7 @@ int srp_mirror_of_mapping(const void *m, uint32_t offset, uint32_t length, srp_e
 {
 	SRP_ARM();
 	*out = 0;
-	cross_process_mapping *c = arch_alloc(sizeof(*c));
-	if (!c)
-		arch_panic("srp: kernel heap exhausted");
-	kernel_error e = cross_process_mapping_mirror_mapping(m, offset, length, c);
-	put_err(err, e);
-	if (!KERR_IS_OK(e)) {
-		arch_free(c);
-		return SRP_OK;
-	}
-	*addr = cross_process_mapping_addr(c);
-	*len = cross_process_mapping_len(c);
-	*out = c;
-	return SRP_OK;
+	cross_process_mapping *c = new_mirror_box();
+	return mirror_out(cross_process_mapping_mirror_mapping(m, offset, length, c), c, err, out, addr, len);
 }
 #endif

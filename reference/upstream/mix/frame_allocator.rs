@@ -59,6 +59,17 @@ impl PhysicalMemRegion {
         r
     }
 
+    /// Takes ownership of the `n` regions of a buffer the shim allocated
+    /// (null: none) and frees the buffer.
+    pub(crate) unsafe fn take_buffer(buf: *mut ffi::SrpRegion, n: u32) -> Vec<PhysicalMemRegion> {
+        if buf.is_null() {
+            return Vec::new();
+        }
+        let v = core::slice::from_raw_parts(buf, n as usize).iter().map(|r| PhysicalMemRegion::from_raw(*r)).collect();
+        ffi::srp_free_buffer(buf.cast());
+        v
+    }
+
     /// The C view of the region (ownership unchanged).
     pub(crate) fn raw(&self) -> ffi::SrpRegion {
         ffi::SrpRegion {
@@ -234,16 +245,8 @@ impl FrameAllocatorTrait for FrameAllocator {
         // array of n regions now ours, freed below.
         unsafe { ffi::srp_allocate_frames_fragmented(u32_of(length), &mut err, &mut buf, &mut n) };
         glue::check(&err)?;
-        let mut v = Vec::with_capacity(n as usize);
-        if !buf.is_null() {
-            unsafe {
-                for r in core::slice::from_raw_parts(buf, n as usize) {
-                    v.push(PhysicalMemRegion::from_raw(*r));
-                }
-                ffi::srp_free_buffer(buf.cast());
-            }
-        }
-        Ok(v)
+        // SAFETY: buf is the shim's array of n regions, ours.
+        Ok(unsafe { PhysicalMemRegion::take_buffer(buf, n) })
     }
 }
 

@@ -190,17 +190,11 @@ pub fn owned_of(m: *mut c_void) -> Mapping {
         FRAMES_OWNED => {
             let mut buf: *mut ffi::SrpRegion = core::ptr::null_mut();
             let mut n = 0u32;
-            unsafe { ffi::srp_mapping_take_owned(m, &mut buf, &mut n) };
-            let mut v = Vec::with_capacity(n as usize);
-            if !buf.is_null() {
-                unsafe {
-                    for r in core::slice::from_raw_parts(buf, n as usize) {
-                        v.push(PhysicalMemRegion::from_raw(*r));
-                    }
-                    ffi::srp_free_buffer(buf.cast());
-                }
-            }
-            MappingFrames::Owned(v)
+            // SAFETY: the shim hands over a buffer of n regions.
+            MappingFrames::Owned(unsafe {
+                ffi::srp_mapping_take_owned(m, &mut buf, &mut n);
+                PhysicalMemRegion::take_buffer(buf, n)
+            })
         }
         FRAMES_SHARED => {
             let mut s = core::ptr::null_mut();
