@@ -49,7 +49,8 @@ Implementations: c (the C port over the hosted simulation), ref (the Rust
 reference model), qemu (the C port booted as an i386 kernel in QEMU),
 upstream (SunriseOS's own module from the checkout given by --upstream DIR or
 SUNRISE_SRC), mix:MODS (upstream's Rust with the named modules from the C
-port, e.g. mix:frame_allocator). Everything is built on first use, serialised by a lock: CMake
+port, separated by + or commas, e.g. mix:frame_allocator or
+mix:frame_allocator+i386_tables+hierarchical_table). Everything is built on first use, serialised by a lock: CMake
 into build/ ($SRDIFF_BUILD overrides; a read-only checkout builds in the
 user's cache), cargo into reference/target/; SRDIFF_C_EXE, SRDIFF_REF_EXE
 and SRDIFF_KERNEL name prebuilt binaries instead. A trace whose text holds
@@ -97,7 +98,7 @@ def select_impls(a):
     """The implementations a command runs on: those named by --impl (each
     must be available), else every available one; the rest are logged with
     the reason, and --require makes one of them an error."""
-    names = a.impl.split(",") if a.impl else list(impls.ORDER)
+    names = impls.split_list(a.impl) if a.impl else list(impls.ORDER)
     for n in names:
         impls.get(n)
     chosen = []

@@ -255,6 +255,19 @@ def rung_impl(rung):
     return i
 
 
+def split_list(text):
+    """An --impl list: names separated by commas, where the modules of a
+    mix:MODS may be separated by commas too (mix:a,b,upstream is mix:a,b and
+    upstream)."""
+    out = []
+    for tok in text.split(","):
+        if out and out[-1].startswith("mix:") and not tok.startswith("mix:") and tok not in IMPLS:
+            out[-1] += "," + tok
+        else:
+            out.append(tok)
+    return out
+
+
 def get(name):
     if name.startswith("mix:"):
         return mix(name[4:])

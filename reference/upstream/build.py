@@ -173,21 +173,22 @@ C_FLAGS = ["--target=wasm32-wasi", "-std=c11", "-O2", "-ffreestanding", "-DSRP_K
 
 
 def parse_mix(text):
-    """`MODS` of --mix (comma separated) -> rung number. They must be the first
-    modules of LADDER, in any order."""
-    names = [m.strip() for m in text.split(",") if m.strip()]
+    """`MODS` of --mix (separated by commas or +) -> rung number. They must be
+    the first modules of LADDER, in any order."""
+    names = [m.strip() for m in text.replace("+", ",").split(",") if m.strip()]
     known = [n for n, _ in LADDER]
     for n in names:
         if n not in known:
             raise BuildError("unknown module %r in --mix (known, bottom-up: %s)" % (n, ", ".join(known)))
     if len(set(names)) != len(names):
         raise BuildError("a module is named twice in --mix %s" % text)
-    rung = len(names)
-    if set(names) != set(known[:rung]):
+    top = max(known.index(n) for n in names) + 1 if names else 0
+    if len(names) != top:
+        missing = [n for n in known[:top] if n not in names]
         raise BuildError("--mix %s is not a rung of the bottom-up ladder: the C port's modules call the modules "
                          "below them directly, so taking %s from C takes %s too" %
-                         (text, known[rung - 1] if rung else "?", ", ".join(known[:rung])))
-    return rung
+                         (text, known[top - 1], ", ".join(missing)))
+    return top
 
 
 def mix_tag(rung):
