@@ -50,7 +50,8 @@ reference model), qemu (the C port booted as an i386 kernel in QEMU),
 upstream (SunriseOS's own module from the checkout given by --upstream DIR or
 SUNRISE_SRC), mix:MODS (upstream's Rust with the named modules from the C
 port, separated by + or commas, e.g. mix:frame_allocator or
-mix:frame_allocator+i386_tables+hierarchical_table). Everything is built on first use, serialised by a lock: CMake
+mix:frame_allocator+i386_tables+hierarchical_table). Everything is built on
+first use, serialised by a lock: CMake
 into build/ ($SRDIFF_BUILD overrides; a read-only checkout builds in the
 user's cache), cargo into reference/target/; SRDIFF_C_EXE, SRDIFF_REF_EXE
 and SRDIFF_KERNEL name prebuilt binaries instead. A trace whose text holds
