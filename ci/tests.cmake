@@ -149,6 +149,24 @@ add_test(NAME upstream.record COMMAND bash ${CMAKE_SOURCE_DIR}/ci/upstream_recor
 set_tests_properties(upstream.record PROPERTIES LABELS upstream TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77
                      RESOURCE_LOCK upstream)
 
+# The bottom-up migration ladder (docs/migration.md, "The ladder"; label
+# upstream). upstream.ladder replays corpus/upstream against the goldens on
+# the rungs that have glue: 0 all upstream Rust, 1 the C frame allocator,
+# 3 + the C tables and hierarchies, 4 + the C bookkeeping, 5 + C kernel memory
+# and mirrors, 6 all C through the same glue (rung 2 is NOT BUILT yet, and
+# `srdiff ladder` without --rungs fails on it). upstream.ladder_plant plants a
+# glue bug (a region handed to C also dropped on the Rust side) in a scratch
+# copy and checks that the ladder fails on rung 6 only. Each rung is built once
+# and cached by its stamp. SKIPPED (77) without an upstream checkout, node,
+# clang or Debian's rustc with the wasm32 standard library.
+sr_srdiff_test(upstream.ladder upstream ladder --skip-missing --rungs 0,1,3,4,5,6 --jobs 2
+               ${CMAKE_SOURCE_DIR}/corpus/upstream)
+set_tests_properties(upstream.ladder PROPERTIES RESOURCE_LOCK upstream)
+add_test(NAME upstream.ladder_plant
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/ci/ladder_plant.py ${CMAKE_BINARY_DIR}/ladder-plant)
+set_tests_properties(upstream.ladder_plant PROPERTIES LABELS upstream TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77
+                     RESOURCE_LOCK upstream DEPENDS upstream.ladder)
+
 # ---- srdiff fuzz and srdiff mutants (labels fuzz, tool) ----------------------------
 # fuzz.seed_diverges: a seed with a planted divergence (fuzz_diff's
 # test-only hook) makes `srdiff fuzz` exit 1 before AFL++ starts, and the

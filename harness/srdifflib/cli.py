@@ -38,11 +38,20 @@
                  benchmarks; a table on stdout, DIR/bench.csv, DIR/bench.png
   srdiff build [--impl LIST]
                  build the implementations
+  srdiff ladder [--rungs LIST] [--jobs N] [PATH...]
+                 the bottom-up migration ladder: replay traces (default
+                 corpus/) on every rung, from 0 (all upstream Rust) to 6 (all
+                 C through the same glue), one row per rung with its pass
+                 count, first divergence and build time; exit 1 when a rung
+                 fails or is NOT BUILT (docs/migration.md, "The ladder")
 
 Implementations: c (the C port over the hosted simulation), ref (the Rust
 reference model), qemu (the C port booted as an i386 kernel in QEMU),
 upstream (SunriseOS's own module from the checkout given by --upstream DIR or
-SUNRISE_SRC). Everything is built on first use, serialised by a lock: CMake
+SUNRISE_SRC), mix:MODS (upstream's Rust with the named modules from the C
+port, separated by + or commas, e.g. mix:frame_allocator or
+mix:frame_allocator+i386_tables+hierarchical_table). Everything is built on
+first use, serialised by a lock: CMake
 into build/ ($SRDIFF_BUILD overrides; a read-only checkout builds in the
 user's cache), cargo into reference/target/; SRDIFF_C_EXE, SRDIFF_REF_EXE
 and SRDIFF_KERNEL name prebuilt binaries instead. A trace whose text holds
@@ -90,7 +99,7 @@ def select_impls(a):
     """The implementations a command runs on: those named by --impl (each
     must be available), else every available one; the rest are logged with
     the reason, and --require makes one of them an error."""
-    names = a.impl.split(",") if a.impl else list(impls.ORDER)
+    names = impls.split_list(a.impl) if a.impl else list(impls.ORDER)
     for n in names:
         impls.get(n)
     chosen = []
@@ -296,10 +305,40 @@ def cmd_build(a):
             build.ref_runner()
         elif n == "qemu":
             build.kernel()
-        elif n == "upstream":
+        elif n == "upstream" or n.startswith("mix:"):
             impl.wasm()
         log("srdiff: built %s" % n)
     return 0
+
+
+def cmd_ladder(a):
+    from . import ladder
+    b = impls.upstream_build_module()
+    top = len(b.LADDER)
+    if a.rungs:
+        try:
+            rungs = sorted({int(x) for x in a.rungs.split(",") if x.strip()})
+        except ValueError:
+            raise Usage("--rungs: a comma-separated list of rung numbers 0..%d" % top)
+        if not rungs or rungs[0] < 0 or rungs[-1] > top:
+            raise Usage("--rungs: rung numbers go from 0 to %d" % top)
+    else:
+        rungs = list(range(top + 1))
+    ok, why = impls.get("upstream").available()
+    if ok and a.skip_missing:
+        # the toolchain: Debian's rustc for wasm32 (every rung), clang (rungs 1..)
+        try:
+            b.find_rustc()
+        except b.BuildError as e:
+            ok, why = False, str(e)
+        if ok and any(r > 0 for r in rungs):
+            ok, why = impls.rung_impl(max(rungs)).available()
+    if not ok:
+        if a.skip_missing:
+            raise Skip(why)
+        raise Usage("the ladder needs upstream: %s" % why)
+    paths = a.paths or [os.path.join(ROOT, "corpus")]
+    return ladder.run(paths, rungs, a.jobs, ROOT)
 
 
 def cmd_shrink(a):
@@ -343,7 +382,7 @@ def parser():
     sub = ap.add_subparsers(dest="cmd", required=True)
     jobs = os.cpu_count() or 2
     r = sub.add_parser("run", parents=[common], help="replay one trace")
-    r.add_argument("--impl", default="c", choices=impls.ORDER)
+    r.add_argument("--impl", default="c", help="c, ref, qemu, upstream or mix:MODS (default: c)")
     r.add_argument("--check", action="store_true", help="run the invariant checker after each op")
     r.add_argument("trace")
     d = sub.add_parser("diff", parents=[common], help="differential replay")
@@ -415,6 +454,12 @@ def parser():
     be.add_argument("--quick", action="store_true")
     be.add_argument("--out")
     be.add_argument("--readme", action="store_true", help="write the figures into README.md and docs/bench.png")
+    la = sub.add_parser("ladder", parents=[common], help="replay traces on every rung of the migration ladder")
+    la.add_argument("--rungs", help="comma-separated rung numbers (default: all, 0..6)")
+    la.add_argument("--jobs", type=int, default=jobs)
+    la.add_argument("--skip-missing", action="store_true",
+                    help="exit 77 (SKIPPED) when there is no upstream checkout or no node")
+    la.add_argument("paths", nargs="*")
     b = sub.add_parser("build", parents=[common], help="build implementations")
     b.add_argument("--impl")
     return ap
@@ -422,7 +467,7 @@ def parser():
 
 COMMANDS = {"run": cmd_run, "diff": cmd_diff, "check": cmd_check, "record": cmd_record, "gen": cmd_gen,
             "shrink": cmd_shrink, "fuzz": cmd_fuzz, "encode": cmd_encode, "decode": cmd_decode,
-            "bench": cmd_bench, "build": cmd_build, "mutants": cmd_mutants}
+            "bench": cmd_bench, "build": cmd_build, "mutants": cmd_mutants, "ladder": cmd_ladder}
 
 
 def _terminate(signum, frame):

@@ -5,6 +5,9 @@
   qemu      the C port booted as an i386 kernel in QEMU
   upstream  SunriseOS's own memory module, built from a checkout the user
             points to (--upstream DIR or SUNRISE_SRC), run under Node's WASI
+  mix:MODS  a mixed build: the named modules from the C port (the first ones
+            of the bottom-up ladder, see reference/upstream/build.py LADDER),
+            the rest upstream's Rust, from the same checkout and runner
 
 Each has `available()` -> (bool, reason), `run(traces, jobs, check)` ->
 {trace: Result} (batch mode) and `argv_one(trace, check)` for a single run
@@ -12,6 +15,7 @@ whose streams go straight to the terminal.
 """
 import os
 import shutil
+import subprocess
 import sys
 
 from . import HERE, ROOT, batch, build
@@ -166,11 +170,107 @@ class Upstream(Impl):
         return self.runner() + ["--", trace]
 
 
+def upstream_build_module():
+    """reference/upstream/build.py as a module (the ladder's one definition)."""
+    import importlib.util
+    path = os.path.join(ROOT, "reference", "upstream", "build.py")
+    spec = importlib.util.spec_from_file_location("sr_upstream_build", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+class NotBuilt(build.BuildError):
+    """A mixed build that has no glue yet (the reason is the message)."""
+
+
+class Mix(Upstream):
+    """Upstream's Rust with the first `rung` modules of the ladder from the
+    C port (build.py --mix), replayed by the same runner."""
+
+    def __init__(self, rung):
+        self.rung = rung
+        b = upstream_build_module()
+        self.mods = [n for n, _ in b.LADDER[:rung]]
+        self.tag = b.mix_tag(rung)
+        self.buildable = rung in b.MIX_RUNGS
+        self.name = "mix:" + ",".join(self.mods)
+        self.cached = None
+
+    def available(self):
+        ok, why = Upstream.available(self)
+        if not ok:
+            return ok, why
+        cc = os.environ.get("SR_MIX_CC")
+        if cc and not shutil.which(cc):
+            return False, "SR_MIX_CC=%s: not found" % cc
+        if not (cc or shutil.which("clang-14") or shutil.which("clang")):
+            return False, "clang not found (apt-get install clang-14 lld)"
+        return True, ""
+
+    def wasm(self):
+        out = os.path.join(build.root(), "upstream")
+        if not getattr(self, "_built", False):
+            argv = [sys.executable, os.path.join(ROOT, "reference", "upstream", "build.py"),
+                    "--upstream", self.checkout(), "--out", out, "--mix", ",".join(self.mods)]
+            with build.locked():
+                p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            text = p.stdout.decode("utf-8", "replace")
+            if p.returncode != 0:
+                if not self.buildable and " not built: " in text:
+                    raise NotBuilt(text.split(" not built: ", 1)[1].strip())
+                tail = text.strip().splitlines()[-15:]
+                raise build.BuildError("mixed build %s failed (exit %d): %s\n%s" % (
+                    self.name, p.returncode, " ".join(argv), "\n".join("  | " + l for l in tail)))
+            self.cached = "srmix-%s.wasm is up to date" % self.tag in text
+            self._built = True
+        return os.path.join(out, "srmix-%s.wasm" % self.tag)
+
+
 IMPLS = {i.name: i for i in (C(), Ref(), Qemu(), Upstream())}
 ORDER = ("c", "ref", "qemu", "upstream")
 
 
+def mix(mods):
+    """The mixed implementation for `mods` (comma separated), e.g. mix:frame_allocator."""
+    b = upstream_build_module()
+    try:
+        rung = b.parse_mix(mods)
+    except b.BuildError as e:
+        raise UsageError("mix:%s: %s" % (mods, e))
+    if rung == 0:
+        raise UsageError("mix: names no module (the all-upstream build is --impl upstream)")
+    return rung_impl(rung)
+
+
+def rung_impl(rung):
+    """The implementation of the ladder's rung (0: upstream)."""
+    if rung == 0:
+        return IMPLS["upstream"]
+    for i in IMPLS.values():
+        if isinstance(i, Mix) and i.rung == rung:
+            return i
+    i = Mix(rung)
+    IMPLS[i.name] = i
+    return i
+
+
+def split_list(text):
+    """An --impl list: names separated by commas, where the modules of a
+    mix:MODS may be separated by commas too (mix:a,b,upstream is mix:a,b and
+    upstream)."""
+    out = []
+    for tok in text.split(","):
+        if out and out[-1].startswith("mix:") and not tok.startswith("mix:") and tok not in IMPLS:
+            out[-1] += "," + tok
+        else:
+            out.append(tok)
+    return out
+
+
 def get(name):
+    if name.startswith("mix:"):
+        return mix(name[4:])
     if name not in IMPLS:
-        raise UsageError("unknown implementation %r (known: %s)" % (name, ", ".join(ORDER)))
+        raise UsageError("unknown implementation %r (known: %s, mix:MODS)" % (name, ", ".join(ORDER)))
     return IMPLS[name]

@@ -120,6 +120,193 @@ SHIMS = [
 ]
 
 
+# ---- mixed Rust/C builds (--mix) -------------------------------------------------
+#
+# The migration ladder, bottom-up: rung n takes the first n of these modules from
+# the C port (c/kernel/) and everything else from upstream's unmodified Rust. The
+# names are those of `--mix MODS` and of srdiff's `--impl mix:MODS`.
+LADDER = [
+    ("frame_allocator", "frame allocator and PhysicalMemRegion"),
+    ("i386_tables", "i386 entries and tables"),
+    ("hierarchical_table", "hierarchical tables"),
+    ("mapping", "Mapping and the bookkeeping"),
+    ("kernel_memory", "kernel memory and cross-process mirrors"),
+    ("process_memory", "ProcessMemory (all C)"),
+]
+
+# Glue of each rung that can be built: replacements of upstream files by ours
+# (relative to this folder) and the --cfg flags of the crate. A rung missing here
+# is NOT BUILT (MIX_NOT_BUILT gives the reason).
+MIX_FRAME_ALLOCATOR = [("kernel/src/frame_allocator/mod.rs", "mix/frame_allocator.rs")]
+MIX_RUNGS = {
+    1: (MIX_FRAME_ALLOCATOR, []),
+    3: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs")],
+        ["sr_mix_rust_kernel_memory"]),
+    4: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs"),
+                               ("kernel/src/paging/bookkeeping.rs", "mix/bookkeeping.rs")],
+        ["sr_mix_c_bookkeeping", "sr_mix_rust_kernel_memory"]),
+    5: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs"),
+                               ("kernel/src/paging/bookkeeping.rs", "mix/bookkeeping.rs"),
+                               ("kernel/src/paging/cross_process.rs", "mix/cross_process.rs")],
+        ["sr_mix_c_kernel_memory", "sr_mix_c_bookkeeping"]),
+    6: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/process_memory.rs", "mix/process_memory.rs"),
+                               ("kernel/src/paging/cross_process.rs", "mix/cross_process.rs")],
+        ["sr_mix_c_kernel_memory"]),
+}
+# Below rung 5 the C tables use upstream's Rust KernelMemory (mix/kernel_memory_served.rs):
+# the C port's kernel memory and everything above it stay out of those builds.
+C_ABOVE_TABLES = ["c/kernel/kernel_memory.c", "c/kernel/cross_process.c", "c/kernel/process_memory.c"]
+MIX_NOT_BUILT = {
+    2: "no glue yet: upstream's Rust hierarchical_table.rs walks the i386 tables as Rust values in memory "
+       "(HierarchicalTable::entries, SmartHierarchicalTable over a raw pointer); Rust faces of the C "
+       "port's entry and table objects are not written (see docs/migration.md, \"The ladder\")",
+}
+
+# Our glue files, staged into the build tree of every mixed build.
+MIX_OURS = [
+    ("mix/mod.rs", "ours/mix/mod.rs"),
+    ("mix/mach.rs", "ours/mix/mach.rs"),
+    ("mix/glue.rs", "ours/mix/glue.rs"),
+    ("mix/frames.rs", "ours/mix/frames.rs"),
+    ("mix/kernel_memory_served.rs", "ours/mix/kernel_memory_served.rs"),
+    ("../cport/src/ffi.rs", "ours/mix/ffi.rs"),
+]
+
+# The C port's sources compiled into a mixed build (all of them: the linker keeps
+# what the glue reaches), and the shim.
+C_DIRS = ["c/kernel", "c/kernel/arch/i386"]
+C_SHIM = "reference/cport/csrc/srp.c"
+C_FLAGS = ["--target=wasm32-wasi", "-std=c11", "-O2", "-ffreestanding", "-DSRP_KERNEL_HOST",
+           "-fno-common", "-ffunction-sections", "-fdata-sections"]
+
+
+def parse_mix(text):
+    """`MODS` of --mix (separated by commas or +) -> rung number. They must be
+    the first modules of LADDER, in any order."""
+    names = [m.strip() for m in text.replace("+", ",").split(",") if m.strip()]
+    known = [n for n, _ in LADDER]
+    for n in names:
+        if n not in known:
+            raise BuildError("unknown module %r in --mix (known, bottom-up: %s)" % (n, ", ".join(known)))
+    if len(set(names)) != len(names):
+        raise BuildError("a module is named twice in --mix %s" % text)
+    top = max(known.index(n) for n in names) + 1 if names else 0
+    if len(names) != top:
+        missing = [n for n in known[:top] if n not in names]
+        raise BuildError("--mix %s is not a rung of the bottom-up ladder: the C port's modules call the modules "
+                         "below them directly, so taking %s from C takes %s too" %
+                         (text, known[top - 1], ", ".join(missing)))
+    return top
+
+
+def mix_tag(rung):
+    return "+".join(n for n, _ in LADDER[:rung]) if rung else "none"
+
+
+def find_clang():
+    cc = os.environ.get("SR_MIX_CC") or shutil.which("clang-14") or shutil.which("clang")
+    if not cc:
+        raise BuildError("no clang (install Debian 12's clang-14 and lld; or set SR_MIX_CC)")
+    try:
+        version = subprocess.run([cc, "--version"], capture_output=True, text=True, check=True).stdout.splitlines()[0]
+    except (OSError, subprocess.CalledProcessError, IndexError) as e:
+        raise BuildError("cannot run %s: %s" % (cc, e))
+    return cc, version
+
+
+def c_sources(cfgs=()):
+    """The C files of a build (all of them unless the Rust kernel memory serves
+    the C tables)."""
+    out = []
+    for d in C_DIRS:
+        full = os.path.join(REPO, d)
+        out += sorted(os.path.join(full, f) for f in os.listdir(full) if f.endswith(".c"))
+    if "sr_mix_rust_kernel_memory" in cfgs:
+        out = [f for f in out if os.path.relpath(f, REPO) not in C_ABOVE_TABLES]
+    return out + [os.path.join(REPO, C_SHIM)]
+
+
+def c_inputs():
+    """Bytes of every C source and header of the port, for the stamp."""
+    inputs = []
+    inc = os.path.join(REPO, "c", "include")
+    headers = []
+    for dirpath, _dirs, files in os.walk(inc):
+        headers += [os.path.join(dirpath, f) for f in files if f.endswith(".h")]
+    for path in c_sources() + sorted(headers) + [os.path.join(REPO, "reference/cport/csrc/srp.h")]:
+        inputs.append(b"C:" + os.path.relpath(path, REPO).encode() + b"\0" + read(path))
+    return inputs
+
+
+def compile_c(cc, objdir, cfgs):
+    os.makedirs(objdir, exist_ok=True)
+    for f in os.listdir(objdir):
+        if f.endswith(".o"):
+            os.remove(os.path.join(objdir, f))
+    lower = ["-DSRP_LOWER_ONLY"] if "sr_mix_rust_kernel_memory" in cfgs else []
+    objs = []
+    for src in c_sources(cfgs):
+        obj = os.path.join(objdir, os.path.relpath(src, REPO).replace("/", "_")[:-2] + ".o")
+        run([cc] + C_FLAGS + lower + ["-fmacro-prefix-map=%s/=" % REPO, "-I", os.path.join(REPO, "c", "include"),
+                              "-I", os.path.join(REPO, "c", "include", "sunrise_mm"),
+                              "-c", src, "-o", obj], dict(os.environ))
+        objs.append(obj)
+    return objs
+
+
+def build_mix(rustc, version, src, out, rung, force):
+    """Builds BUILDDIR/srmix-<tag>.wasm for `rung` on top of the all-upstream
+    build's crates (built first, in BUILDDIR/lib); returns its path."""
+    if rung not in MIX_RUNGS:
+        raise BuildError("rung %d (%s) not built: %s" % (rung, mix_tag(rung), MIX_NOT_BUILT.get(rung, "no glue")))
+    replacements, cfgs = MIX_RUNGS[rung]
+    cc, ccversion = find_clang()
+    tag = mix_tag(rung)
+    vout = os.path.join(out, "mix", tag)
+    ours = MIX_OURS + [(f, "ours/" + f) for _u, f in replacements]
+    tree, inputs = stage(src, vout, replacements, ours)
+    inputs += c_inputs()
+    h = hashlib.sha256()
+    h.update(version.encode() + b"\0" + rustc.encode() + b"\0" + ccversion.encode() + b"\0opt=3\0")
+    h.update(("rung=%d cfg=%s cflags=%s" % (rung, ",".join(cfgs), " ".join(C_FLAGS))).encode())
+    for i in inputs:
+        h.update(hashlib.sha256(i).digest())
+    # the crates it links: those of the all-upstream build (its stamp)
+    h.update(read(os.path.join(out, "srup.stamp")))
+    digest = h.hexdigest()
+    wasm = os.path.join(out, "srmix-%s.wasm" % tag)
+    stamp_path = os.path.join(out, "srmix-%s.stamp" % tag)
+    if not force and os.path.exists(wasm) and os.path.exists(stamp_path) \
+            and read(stamp_path).decode().strip() == digest:
+        print("build.py: %s is up to date" % wasm)
+        return wasm
+    if os.path.exists(stamp_path):
+        os.remove(stamp_path)
+    objs = compile_c(cc, os.path.join(vout, "c"), cfgs)
+    env = dict(os.environ)
+    env["RUSTC_BOOTSTRAP"] = "1"
+    lib = os.path.join(out, "lib")
+    deps = ["bitflags", "spin", "log", "lazy_static", "static_assertions", "failure", "num_traits", "bit_field",
+            "byteorder", "multiboot2", "sunrise_libutils", "sunrise_libkern", "srtrace"]
+    externs = [(d, os.path.join(lib, "lib%s.rlib" % d)) for d in deps]
+    vlib = os.path.join(vout, "lib")
+    os.makedirs(vlib, exist_ok=True)
+    cmd = rustc_cmd(rustc, "srup", os.path.join(tree, "root.rs"), vlib, "cdylib", externs, "3")
+    cmd += ["-L", "dependency=" + lib, "-L", "dependency=" + os.path.join(out, "host"),
+            "--cfg", "sr_mix", "-C", "link-arg=--max-memory=4294967296",
+            "-C", "link-arg=--export=__stack_pointer", "-C", "link-arg=--no-check-features"]
+    for c in cfgs:
+        cmd += ["--cfg", c]
+    for o in objs:
+        cmd += ["-C", "link-arg=" + o]
+    run(cmd, env)
+    shutil.copyfile(os.path.join(vlib, "srup.wasm"), wasm + ".tmp")
+    os.replace(wasm + ".tmp", wasm)
+    write_if_changed(stamp_path, (digest + "\n").encode())
+    print("build.py: built %s (rung %d: %s in C; %s, %s)" % (wasm, rung, tag, version, ccversion))
+    return wasm
+
+
 class BuildError(Exception):
     pass
 
@@ -169,11 +356,13 @@ def find_rustc():
     return rustc, version
 
 
-def stage(src, out):
+def stage(src, out, replacements=(), extra_ours=()):
     """Copies upstream's files (edited, replaced) and ours into out/src; returns the
-    bytes of every input, for the build stamp."""
+    bytes of every input, for the build stamp. `replacements` and `extra_ours` add
+    to REPLACEMENTS and OURS (a mixed build's glue)."""
     tree = os.path.join(out, "src")
     inputs = []
+    replacements = REPLACEMENTS + list(replacements)
     for rel in UPSTREAM_FILES:
         data = read(os.path.join(src, rel))
         inputs.append(b"U:" + rel.encode() + b"\0" + data)
@@ -185,13 +374,13 @@ def stage(src, out):
                     raise BuildError("edit of %s expects %r exactly once, found it %d times: the checkout "
                                      "does not have the expected shape" % (rel, old, n))
                 data = text.replace(old, new).encode("utf-8")
-        for f, ours in REPLACEMENTS:
+        for f, ours in replacements:
             if f == rel:
-                data = read(os.path.join(HERE, ours))
+                data = read(os.path.normpath(os.path.join(HERE, ours)))
         write_if_changed(os.path.join(tree, "up", rel), data)
     for ours, dest in OURS + [(os.path.join("shims", s), os.path.join("shims", s)) for _n, s, _d in SHIMS] + \
             [("shims/failure_derive.rs", "shims/failure_derive.rs"), ("shims/libkern_process.rs", "shims/libkern_process.rs"),
-             ("src/arch_i386.rs", "ours/arch_i386.rs")]:
+             ("src/arch_i386.rs", "ours/arch_i386.rs")] + list(extra_ours):
         data = read(os.path.normpath(os.path.join(HERE, ours)))
         inputs.append(b"O:" + dest.encode() + b"\0" + data)
         write_if_changed(os.path.join(tree, dest), data)
@@ -259,6 +448,10 @@ def main(argv):
     ap.add_argument("--out", help="build directory (default: build/upstream, or $SRDIFF_BUILD/upstream)")
     ap.add_argument("--o0", action="store_true", help="also build srup-O0.wasm at opt-level 0")
     ap.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    ap.add_argument("--mix", metavar="MODS",
+                    help="also build a mixed Rust/C build, srmix-<MODS>.wasm: the named modules (comma "
+                         "separated, the first ones of the bottom-up ladder: %s) from the C port, the rest "
+                         "from upstream's Rust" % ", ".join(n for n, _ in LADDER))
     args = ap.parse_args(argv)
     src = args.upstream or os.environ.get("SUNRISE_SRC")
     if not src:
@@ -293,6 +486,10 @@ def main(argv):
             compile_all(rustc, tree, out, opt, suffix)
             write_if_changed(stamp_path, (digest + "\n").encode())
             print("build.py: built %s (%s, opt-level %s)" % (wasm, version, opt))
+        if args.mix is not None:
+            rung = parse_mix(args.mix)
+            if rung:
+                build_mix(rustc, version, os.path.abspath(src), out, rung, args.force)
     except BuildError as e:
         die(str(e))
     except OSError as e:

@@ -3,12 +3,25 @@
  *
  * It is written against the public headers (c/include/sunrise_mm/), the
  * one set of declarations of the port and of the machine interface. */
-#include <stdlib.h>
-
 #include <sunrise_mm/sunrise_mm.h>
 #include <sunrise_mm/machine.h>
 
 #include "srp.h"
+
+#ifdef SRP_KERNEL_HOST
+/* Built into a kernel that is itself the machine (the mixed Rust/C builds of
+ * reference/upstream/mix/): no libc, the port's own heap for the shim's
+ * buffers, and a port panic is the kernel's panic (mach_panic never returns
+ * and nothing unwinds), so there is no landing pad to arm. The hosted
+ * machine's entry points (machine_reset, machine_read32, ...) do not exist
+ * there: the functions using them are left out. */
+/* SRP_LOWER_ONLY: a build whose KernelMemory (and everything above it) is
+ * not the C port's: the shim functions reaching them are left out. */
+#define malloc mach_alloc
+#define free mach_free
+#define SRP_ARM() do { } while (0)
+#else
+#include <stdlib.h>
 
 /* Arms the panic landing pad in the calling frame: a port panic makes the
  * calling srp_* function return SRP_PANICKED. Must be used directly in the
@@ -19,6 +32,7 @@ const char *srp_panic_message(void)
 {
 	return machine_panic_msg ? machine_panic_msg : "";
 }
+#endif
 
 static void put_err(srp_err *o, kernel_error e)
 {
@@ -56,6 +70,43 @@ static srp_region srp_region_of(const physical_mem_region *p)
 	return r;
 }
 
+/* A mapping moved to the kernel heap, for a caller that owns it from then
+ * on (srp_mapping_drop). */
+static void *box_mapping(const mapping *m)
+{
+	mapping *boxed = mach_alloc(sizeof(*boxed));
+	if (!boxed)
+		mach_panic("srp: kernel heap exhausted");
+	*boxed = *m;
+	return boxed;
+}
+
+#ifndef SRP_LOWER_ONLY
+/* The outcome of a mirror made into the heap box `c`: the box, its address
+ * and length for the caller on success, else the box is freed. */
+static int mirror_out(kernel_error e, cross_process_mapping *c, srp_err *err, void **out, uint32_t *addr,
+                      uint32_t *len)
+{
+	put_err(err, e);
+	if (!KERR_IS_OK(e)) {
+		mach_free(c);
+		return SRP_OK;
+	}
+	*addr = cross_process_mapping_addr(c);
+	*len = cross_process_mapping_len(c);
+	*out = c;
+	return SRP_OK;
+}
+
+static cross_process_mapping *new_mirror_box(void)
+{
+	cross_process_mapping *c = mach_alloc(sizeof(*c));
+	if (!c)
+		mach_panic("srp: kernel heap exhausted");
+	return c;
+}
+#endif
+
 /* ---- pure functions -------------------------------------------------------- */
 
 uint32_t srp_memory_type_get_memory_state(uint32_t ty)
@@ -75,6 +126,7 @@ const char *srp_kernel_error_name(uint32_t kind) { return kernel_error_name((ker
 
 /* ---- machine and frame allocator ------------------------------------------ */
 
+#ifndef SRP_KERNEL_HOST
 int srp_machine_reset(void)
 {
 	SRP_ARM();
@@ -82,6 +134,7 @@ int srp_machine_reset(void)
 	frame_allocator_init_all_reserved();
 	return SRP_OK;
 }
+#endif
 
 int srp_mark_area_free(uint32_t start, uint32_t end)
 {
@@ -104,6 +157,7 @@ int srp_mark_frame_bootstrap_allocated(uint32_t addr)
 	return SRP_OK;
 }
 
+#ifndef SRP_KERNEL_HOST
 int srp_read32(uint32_t va, uint32_t *out, int *fault)
 {
 	SRP_ARM();
@@ -129,6 +183,39 @@ int srp_read_cr3(uint32_t *out)
 {
 	SRP_ARM();
 	*out = mach_read_cr3();
+	return SRP_OK;
+}
+
+#endif /* !SRP_KERNEL_HOST */
+
+int srp_init_all_reserved(void)
+{
+	SRP_ARM();
+	frame_allocator_init_all_reserved();
+	return SRP_OK;
+}
+
+#ifndef SRP_LOWER_ONLY /* C's KernelMemory */
+int srp_reserve_kernel_land_frames(void)
+{
+	SRP_ARM();
+	kernel_memory_reserve_kernel_land_frames(get_kernel_memory());
+	return SRP_OK;
+}
+
+#endif
+
+int srp_check_is_allocated(uint32_t address, uint32_t length, uint32_t *out)
+{
+	SRP_ARM();
+	*out = frame_allocator_check_is_allocated(address, length) ? 1u : 0u;
+	return SRP_OK;
+}
+
+int srp_check_is_reserved(uint32_t address, uint32_t length, uint32_t *out)
+{
+	SRP_ARM();
+	*out = frame_allocator_check_is_reserved(address, length) ? 1u : 0u;
 	return SRP_OK;
 }
 
@@ -190,6 +277,18 @@ int srp_on_fixed_mmio(uint32_t address, uint32_t length, srp_err *err, srp_regio
 	return SRP_OK;
 }
 
+/* PhysicalMemRegion::new_unchecked (mode 0), ::reconstruct (1),
+ * ::reconstruct_no_dealloc (2). */
+int srp_region_make(uint32_t address, uint32_t length, uint32_t mode, srp_region *out)
+{
+	SRP_ARM();
+	physical_mem_region r = mode == 0 ? physical_mem_region_new_unchecked(address, length)
+	                      : mode == 1 ? physical_mem_region_reconstruct(address, length)
+	                                  : physical_mem_region_reconstruct_no_dealloc(address, length);
+	*out = srp_region_of(&r);
+	return SRP_OK;
+}
+
 int srp_region_drop(srp_region r)
 {
 	SRP_ARM();
@@ -224,6 +323,16 @@ int srp_shared_drop(void *s)
 	return SRP_OK;
 }
 
+int srp_shared_regions(void *s, srp_region *buf, uint32_t cap, uint32_t *n)
+{
+	SRP_ARM();
+	const region_vec *v = &((shared_frames *)s)->regions;
+	for (uint32_t i = 0; i < v->len && i < cap; i++)
+		buf[i] = srp_region_of(&v->items[i]);
+	*n = v->len;
+	return SRP_OK;
+}
+
 int srp_shared_frame_count(void *s, uint32_t *out)
 {
 	SRP_ARM();
@@ -233,6 +342,7 @@ int srp_shared_frame_count(void *s, uint32_t *out)
 
 /* ---- ProcessMemory ---------------------------------------------------------- */
 
+#ifndef SRP_LOWER_ONLY /* C's ProcessMemory */
 int srp_process_new(void **out)
 {
 	SRP_ARM();
@@ -289,13 +399,8 @@ int srp_unmap(void *pm, uint32_t address, uint32_t length, srp_err *err, void **
 	kernel_error e = process_memory_unmap(pm, address, length, &m);
 	put_err(err, e);
 	*out = 0;
-	if (KERR_IS_OK(e)) {
-		mapping *boxed = mach_alloc(sizeof(*boxed));
-		if (!boxed)
-			mach_panic("srp: kernel heap exhausted");
-		*boxed = m;
-		*out = boxed;
-	}
+	if (KERR_IS_OK(e))
+		*out = box_mapping(&m);
 	return SRP_OK;
 }
 
@@ -342,19 +447,8 @@ int srp_mirror_mapping(void *pm, uint32_t address, uint32_t length, srp_err *err
 {
 	SRP_ARM();
 	*out = 0;
-	cross_process_mapping *c = mach_alloc(sizeof(*c));
-	if (!c)
-		mach_panic("srp: kernel heap exhausted");
-	kernel_error e = process_memory_mirror_mapping(pm, address, length, c);
-	put_err(err, e);
-	if (!KERR_IS_OK(e)) {
-		mach_free(c);
-		return SRP_OK;
-	}
-	*addr = cross_process_mapping_addr(c);
-	*len = cross_process_mapping_len(c);
-	*out = c;
-	return SRP_OK;
+	cross_process_mapping *c = new_mirror_box();
+	return mirror_out(process_memory_mirror_mapping(pm, address, length, c), c, err, out, addr, len);
 }
 
 int srp_resize_heap(void *pm, uint32_t new_size, srp_err *err, uint32_t *out)
@@ -389,6 +483,8 @@ int srp_check_range(void *pm, uint32_t addr, uint32_t size, uint32_t state_mask,
 }
 
 /* Adapts the port's entry_callback to srp_entry_cb. */
+#endif
+
 typedef struct entry_ctx {
 	srp_entry_cb cb;
 	void *ctx;
@@ -400,6 +496,7 @@ static void entry_adapter(void *ctx, page_state state, uint32_t length)
 	c->cb(c->ctx, (uint32_t)state.kind, state.addr, length);
 }
 
+#ifndef SRP_LOWER_ONLY /* C's ProcessMemory */
 int srp_for_every_entry(void *pm, uint32_t address, uint32_t length, srp_entry_cb cb, void *ctx)
 {
 	SRP_ARM();
@@ -407,6 +504,8 @@ int srp_for_every_entry(void *pm, uint32_t address, uint32_t length, srp_entry_c
 	table_hierarchy_for_every_entry(process_memory_get_hierarchy(pm), address, length, entry_adapter, &c);
 	return SRP_OK;
 }
+
+#endif
 
 /* ---- Mapping and CrossProcessMapping --------------------------------------- */
 
@@ -432,6 +531,38 @@ int srp_mapping_frames(const void *m, uint32_t *buf, uint32_t cap, uint32_t *n)
 	return SRP_OK;
 }
 
+int srp_mapping_take_owned(void *m, srp_region **out, uint32_t *n)
+{
+	SRP_ARM();
+	mapping_frames *f = &((mapping *)m)->frames;
+	*out = 0;
+	*n = 0;
+	if (f->kind != MAPPING_FRAMES_OWNED)
+		return SRP_OK;
+	region_vec *v = &f->owned;
+	srp_region *buf = malloc((v->len ? v->len : 1) * sizeof(*buf));
+	if (!buf)
+		mach_panic("srp: kernel heap exhausted");
+	for (uint32_t i = 0; i < v->len; i++)
+		buf[i] = srp_region_of(&v->items[i]);
+	*out = buf;
+	*n = v->len;
+	/* the regions now belong to the caller: the mapping keeps none */
+	mach_free(v->items);
+	*v = region_vec_new();
+	return SRP_OK;
+}
+
+#ifndef SRP_LOWER_ONLY /* C's ProcessMemory */
+int srp_process_directory(void *pm, uint32_t *out)
+{
+	SRP_ARM();
+	*out = ((process_memory *)pm)->table_hierarchy.directory_physical_address;
+	return SRP_OK;
+}
+
+#endif
+
 int srp_mapping_shared_clone(const void *m, void **out)
 {
 	SRP_ARM();
@@ -448,6 +579,7 @@ int srp_mapping_drop(void *m)
 	return SRP_OK;
 }
 
+#ifndef SRP_LOWER_ONLY /* C's CrossProcessMapping */
 int srp_mirror_drop(void *c)
 {
 	SRP_ARM();
@@ -455,3 +587,238 @@ int srp_mirror_drop(void *c)
 	mach_free(c);
 	return SRP_OK;
 }
+
+#endif
+
+/* ---- the lower modules one by one (the mixed builds' middle rungs) --------- */
+
+/* The hierarchy `h` names: an inactive_hierarchy box, or NULL for the active
+ * one. */
+static table_hierarchy *hier_of(void *h)
+{
+	return h ? &((inactive_hierarchy *)h)->base : &ACTIVE_HIERARCHY.base;
+}
+
+int srp_hier_new(int from_currently_active, void **out)
+{
+	SRP_ARM();
+	inactive_hierarchy *h = mach_alloc(sizeof(*h));
+	if (!h)
+		mach_panic("srp: kernel heap exhausted");
+	if (from_currently_active)
+		inactive_hierarchy_from_currently_active(h);
+	else
+		inactive_hierarchy_new(h);
+	*out = h;
+	return SRP_OK;
+}
+
+int srp_hier_drop(void *h, int forget)
+{
+	SRP_ARM();
+	if (!forget)
+		inactive_hierarchy_drop(h);
+	mach_free(h);
+	return SRP_OK;
+}
+
+int srp_hier_switch_to(void *h)
+{
+	SRP_ARM();
+	inactive_hierarchy_switch_to(h);
+	return SRP_OK;
+}
+
+int srp_hier_copy_active_kernel_space(void *h)
+{
+	SRP_ARM();
+	inactive_hierarchy_copy_active_kernel_space(h);
+	return SRP_OK;
+}
+
+int srp_hier_is_currently_active(void *h, uint32_t *out)
+{
+	SRP_ARM();
+	*out = inactive_hierarchy_is_currently_active(h) ? 1u : 0u;
+	return SRP_OK;
+}
+
+int srp_hier_directory(void *h, uint32_t *out)
+{
+	SRP_ARM();
+	*out = ((inactive_hierarchy *)h)->directory_physical_address;
+	return SRP_OK;
+}
+
+int srp_th_map_frames(void *h, const uint32_t *frames, uint32_t n, uint32_t address, uint32_t flags)
+{
+	SRP_ARM();
+	region_vec v = region_vec_new();
+	for (uint32_t i = 0; i < n; i++) {
+		physical_mem_region r = { 1, frames[i], false };
+		region_vec_push(&v, r);
+	}
+	frame_iter it = frame_iter_vec(&v);
+	table_hierarchy_map_to_from_iterator(hier_of(h), &it, address, flags);
+	region_vec_drop(&v);
+	return SRP_OK;
+}
+
+int srp_th_guard(void *h, uint32_t address, uint32_t length)
+{
+	SRP_ARM();
+	table_hierarchy_guard(hier_of(h), address, length);
+	return SRP_OK;
+}
+
+int srp_th_unmap(void *h, uint32_t address, uint32_t length, srp_frame_cb cb, void *ctx)
+{
+	SRP_ARM();
+	table_hierarchy_unmap(hier_of(h), address, length, cb, ctx);
+	return SRP_OK;
+}
+
+int srp_th_for_every_entry(void *h, uint32_t address, uint32_t length, srp_entry_cb cb, void *ctx)
+{
+	SRP_ARM();
+	entry_ctx c = { cb, ctx };
+	table_hierarchy_for_every_entry(hier_of(h), address, length, entry_adapter, &c);
+	return SRP_OK;
+}
+
+int srp_th_find_available_virtual_space_aligned(void *h, uint32_t length, uint32_t start, uint32_t end,
+                                                uint32_t alignment, uint32_t *found, uint32_t *out)
+{
+	SRP_ARM();
+	*found = table_hierarchy_find_available_virtual_space_aligned(hier_of(h), length, start, end, alignment, out)
+	         ? 1u : 0u;
+	return SRP_OK;
+}
+
+int srp_bk_new(void **out)
+{
+	SRP_ARM();
+	userspace_bookkeeping *bk = mach_alloc(sizeof(*bk));
+	if (!bk)
+		mach_panic("srp: kernel heap exhausted");
+	userspace_bookkeeping_new(bk);
+	*out = bk;
+	return SRP_OK;
+}
+
+int srp_bk_drop(void *bk)
+{
+	SRP_ARM();
+	userspace_bookkeeping_drop(bk);
+	mach_free(bk);
+	return SRP_OK;
+}
+
+int srp_bk_mapping_at(void *bk, uint32_t address, srp_mapping_info *info, const void **used)
+{
+	SRP_ARM();
+	query_memory q = userspace_bookkeeping_mapping_at(bk, address);
+	put_info(info, query_memory_mapping(&q));
+	*used = q.used ? (const void *)q.used_mapping : 0;
+	return SRP_OK;
+}
+
+int srp_bk_occupied_mapping_at(void *bk, uint32_t address, srp_err *err, const void **out)
+{
+	SRP_ARM();
+	const mapping *m = 0;
+	put_err(err, userspace_bookkeeping_occupied_mapping_at(bk, address, &m));
+	*out = m;
+	return SRP_OK;
+}
+
+int srp_bk_is_vacant(void *bk, uint32_t address, uint32_t length, srp_err *err, uint32_t *out)
+{
+	SRP_ARM();
+	bool v = false;
+	put_err(err, userspace_bookkeeping_is_vacant(bk, address, length, &v));
+	*out = v ? 1u : 0u;
+	return SRP_OK;
+}
+
+int srp_bk_check_vacant(void *bk, uint32_t address, uint32_t length, srp_err *err)
+{
+	SRP_ARM();
+	put_err(err, userspace_bookkeeping_check_vacant(bk, address, length));
+	return SRP_OK;
+}
+
+int srp_bk_add_mapping(void *bk, void *m, srp_err *err)
+{
+	SRP_ARM();
+	mapping v = *(mapping *)m;
+	mach_free(m);
+	put_err(err, userspace_bookkeeping_add_mapping(bk, v));
+	return SRP_OK;
+}
+
+int srp_bk_remove_mapping(void *bk, uint32_t address, uint32_t length, srp_err *err, void **out)
+{
+	SRP_ARM();
+	mapping m;
+	kernel_error e = userspace_bookkeeping_remove_mapping(bk, address, length, &m);
+	put_err(err, e);
+	*out = 0;
+	if (KERR_IS_OK(e))
+		*out = box_mapping(&m);
+	return SRP_OK;
+}
+
+int srp_bk_find_available_space(void *bk, uint32_t length, srp_err *err, uint32_t *out)
+{
+	SRP_ARM();
+	put_err(err, userspace_bookkeeping_find_available_space(bk, length, out));
+	return SRP_OK;
+}
+
+int srp_mapping_new(uint32_t address, uint32_t kind, const srp_region *regions, uint32_t n, void *shared,
+                    uint32_t offset, uint32_t length, uint32_t ty, uint32_t flags, srp_err *err, void **out)
+{
+	SRP_ARM();
+	mapping_frames f;
+	if (kind == MAPPING_FRAMES_OWNED) {
+		region_vec v = region_vec_new();
+		for (uint32_t i = 0; i < n; i++)
+			region_vec_push(&v, region_of(regions[i]));
+		f = mapping_frames_owned(v);
+	} else if (kind == MAPPING_FRAMES_SHARED) {
+		f = mapping_frames_shared(shared);
+	} else {
+		f = mapping_frames_none();
+	}
+	mapping *boxed = mach_alloc(sizeof(*boxed));
+	if (!boxed)
+		mach_panic("srp: kernel heap exhausted");
+	kernel_error e = mapping_new(address, f, offset, length, (memory_type)ty, flags, boxed);
+	put_err(err, e);
+	*out = 0;
+	if (KERR_IS_OK(e))
+		*out = boxed;
+	else
+		mach_free(boxed);
+	return SRP_OK;
+}
+
+int srp_shared_append(void *s, const srp_region *regions, uint32_t n)
+{
+	SRP_ARM();
+	for (uint32_t i = 0; i < n; i++)
+		region_vec_push(&((shared_frames *)s)->regions, region_of(regions[i]));
+	return SRP_OK;
+}
+
+#ifndef SRP_LOWER_ONLY /* C's CrossProcessMapping */
+int srp_mirror_of_mapping(const void *m, uint32_t offset, uint32_t length, srp_err *err, void **out, uint32_t *addr,
+                          uint32_t *len)
+{
+	SRP_ARM();
+	*out = 0;
+	cross_process_mapping *c = new_mirror_box();
+	return mirror_out(cross_process_mapping_mirror_mapping(m, offset, length, c), c, err, out, addr, len);
+}
+#endif

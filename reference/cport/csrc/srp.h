@@ -68,6 +68,13 @@ int srp_read32(uint32_t va, uint32_t *out, int *fault);
 int srp_write32(uint32_t va, uint32_t value, int *fault);
 int srp_boot_directory(uint32_t *out);
 int srp_read_cr3(uint32_t *out);
+/* Frame allocator state (used by the mixed builds, reference/upstream/mix/):
+ * frame_allocator_init_all_reserved, KernelMemory::reserve_kernel_land_frames,
+ * check_is_allocated / check_is_reserved (*out 1 or 0). */
+int srp_init_all_reserved(void);
+int srp_reserve_kernel_land_frames(void);
+int srp_check_is_allocated(uint32_t address, uint32_t length, uint32_t *out);
+int srp_check_is_reserved(uint32_t address, uint32_t length, uint32_t *out);
 int srp_free_count(uint32_t *out);
 
 /* FrameAllocator / PhysicalMemRegion. */
@@ -75,12 +82,17 @@ int srp_allocate_region(uint32_t length, srp_err *err, srp_region *out);
 int srp_allocate_frames_fragmented(uint32_t length, srp_err *err, srp_region **out, uint32_t *n);
 void srp_free_buffer(void *p);
 int srp_on_fixed_mmio(uint32_t address, uint32_t length, srp_err *err, srp_region *out);
+/* PhysicalMemRegion::new_unchecked (mode 0), ::reconstruct (1),
+ * ::reconstruct_no_dealloc (2); their assertions panic. */
+int srp_region_make(uint32_t address, uint32_t length, uint32_t mode, srp_region *out);
 int srp_region_drop(srp_region r);
 
 /* Arc<SpinRwLock<Vec<PhysicalMemRegion>>> */
 int srp_shared_new(const srp_region *regions, uint32_t n, void **out);
 int srp_shared_clone(void *s);
 int srp_shared_drop(void *s);
+/* The regions of a shared_frames (up to cap into buf; *n their number). */
+int srp_shared_regions(void *s, srp_region *buf, uint32_t cap, uint32_t *n);
 int srp_shared_frame_count(void *s, uint32_t *out);
 
 /* ProcessMemory */
@@ -108,8 +120,50 @@ int srp_for_every_entry(void *pm, uint32_t address, uint32_t length, srp_entry_c
 /* Mapping (a stored one or an owned one) and CrossProcessMapping. */
 int srp_mapping_info_of(const void *m, srp_mapping_info *info);
 int srp_mapping_frames(const void *m, uint32_t *buf, uint32_t cap, uint32_t *n);
+/* Moves an owned mapping's regions out to the caller (a malloc'd array of *n
+ * regions, freed with srp_free_buffer; NULL and 0 for other mappings): the
+ * mapping keeps none, so dropping it frees no frame. */
+int srp_mapping_take_owned(void *m, srp_region **out, uint32_t *n);
+/* The physical address of the process's page directory. */
+int srp_process_directory(void *pm, uint32_t *out);
 int srp_mapping_shared_clone(const void *m, void **out);
 int srp_mapping_drop(void *m);
 int srp_mirror_drop(void *c);
+
+/* ---- the lower modules one by one (the mixed builds' middle rungs) ----
+ * A hierarchy `h` is an inactive_hierarchy box from srp_hier_new, or NULL
+ * for the active hierarchy; `bk` a userspace_bookkeeping box; `m` a mapping
+ * box. Ownership as in the port's headers. */
+typedef void (*srp_frame_cb)(void *ctx, uint32_t paddr);
+int srp_hier_new(int from_currently_active, void **out);
+int srp_hier_drop(void *h, int forget); /* forget: free the box only */
+int srp_hier_switch_to(void *h);
+int srp_hier_copy_active_kernel_space(void *h);
+int srp_hier_is_currently_active(void *h, uint32_t *out);
+int srp_hier_directory(void *h, uint32_t *out);
+int srp_th_map_frames(void *h, const uint32_t *frames, uint32_t n, uint32_t address, uint32_t flags);
+int srp_th_guard(void *h, uint32_t address, uint32_t length);
+int srp_th_unmap(void *h, uint32_t address, uint32_t length, srp_frame_cb cb, void *ctx);
+int srp_th_for_every_entry(void *h, uint32_t address, uint32_t length, srp_entry_cb cb, void *ctx);
+int srp_th_find_available_virtual_space_aligned(void *h, uint32_t length, uint32_t start, uint32_t end,
+                                                uint32_t alignment, uint32_t *found, uint32_t *out);
+int srp_bk_new(void **out);
+int srp_bk_drop(void *bk);
+int srp_bk_mapping_at(void *bk, uint32_t address, srp_mapping_info *info, const void **used);
+int srp_bk_occupied_mapping_at(void *bk, uint32_t address, srp_err *err, const void **out);
+int srp_bk_is_vacant(void *bk, uint32_t address, uint32_t length, srp_err *err, uint32_t *out);
+int srp_bk_check_vacant(void *bk, uint32_t address, uint32_t length, srp_err *err);
+int srp_bk_add_mapping(void *bk, void *m, srp_err *err); /* consumes m */
+int srp_bk_remove_mapping(void *bk, uint32_t address, uint32_t length, srp_err *err, void **out);
+int srp_bk_find_available_space(void *bk, uint32_t length, srp_err *err, uint32_t *out);
+/* Mapping::new; kind a mapping_frames_kind; owned regions are moved in, a
+ * shared reference is consumed (also on error, dropped as the port does). */
+int srp_mapping_new(uint32_t address, uint32_t kind, const srp_region *regions, uint32_t n, void *shared,
+                    uint32_t offset, uint32_t length, uint32_t ty, uint32_t flags, srp_err *err, void **out);
+/* Appends regions (moved in) to a shared_frames' vector: `frames.write().append(..)`. */
+int srp_shared_append(void *s, const srp_region *regions, uint32_t n);
+/* CrossProcessMapping::mirror_mapping of a mapping. */
+int srp_mirror_of_mapping(const void *m, uint32_t offset, uint32_t length, srp_err *err, void **out, uint32_t *addr,
+                          uint32_t *len);
 
 #endif

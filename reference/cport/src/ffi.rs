@@ -37,6 +37,8 @@ pub struct SrpRegion {
 }
 
 pub type SrpEntryCb = extern "C" fn(ctx: *mut c_void, kind: u32, addr: u32, length: u32);
+#[allow(dead_code)] // the mixed builds' (reference/upstream/mix)
+pub type SrpFrameCb = extern "C" fn(ctx: *mut c_void, paddr: u32);
 
 extern "C" {
     pub fn srp_panic_message() -> *const c_char;
@@ -59,17 +61,29 @@ extern "C" {
     pub fn srp_boot_directory(out: *mut u32) -> c_int;
     pub fn srp_read_cr3(out: *mut u32) -> c_int;
     pub fn srp_free_count(out: *mut u32) -> c_int;
+    #[allow(dead_code)] // the mixed builds' (reference/upstream/mix)
+    pub fn srp_init_all_reserved() -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_reserve_kernel_land_frames() -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_check_is_allocated(address: u32, length: u32, out: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_check_is_reserved(address: u32, length: u32, out: *mut u32) -> c_int;
 
     pub fn srp_allocate_region(length: u32, err: *mut SrpErr, out: *mut SrpRegion) -> c_int;
     pub fn srp_allocate_frames_fragmented(length: u32, err: *mut SrpErr, out: *mut *mut SrpRegion, n: *mut u32) -> c_int;
     pub fn srp_free_buffer(p: *mut c_void);
     pub fn srp_on_fixed_mmio(address: u32, length: u32, err: *mut SrpErr, out: *mut SrpRegion) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_region_make(address: u32, length: u32, mode: u32, out: *mut SrpRegion) -> c_int;
     pub fn srp_region_drop(r: SrpRegion) -> c_int;
 
     pub fn srp_shared_new(regions: *const SrpRegion, n: u32, out: *mut *mut c_void) -> c_int;
     pub fn srp_shared_clone(s: *mut c_void) -> c_int;
     pub fn srp_shared_drop(s: *mut c_void) -> c_int;
     pub fn srp_shared_frame_count(s: *mut c_void, out: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_shared_regions(s: *mut c_void, buf: *mut SrpRegion, cap: u32, n: *mut u32) -> c_int;
 
     pub fn srp_process_new(out: *mut *mut c_void) -> c_int;
     pub fn srp_process_drop(pm: *mut c_void) -> c_int;
@@ -129,6 +143,88 @@ extern "C" {
     pub fn srp_mapping_info_of(m: *const c_void, info: *mut SrpMappingInfo) -> c_int;
     pub fn srp_mapping_frames(m: *const c_void, buf: *mut u32, cap: u32, n: *mut u32) -> c_int;
     pub fn srp_mapping_shared_clone(m: *const c_void, out: *mut *mut c_void) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_mapping_take_owned(m: *mut c_void, out: *mut *mut SrpRegion, n: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_process_directory(pm: *mut c_void, out: *mut u32) -> c_int;
     pub fn srp_mapping_drop(m: *mut c_void) -> c_int;
     pub fn srp_mirror_drop(c: *mut c_void) -> c_int;
+
+    // The lower modules one by one: the mixed builds' middle rungs
+    // (reference/upstream/mix); see srp.h.
+    #[allow(dead_code)]
+    pub fn srp_hier_new(from_currently_active: c_int, out: *mut *mut c_void) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_hier_drop(h: *mut c_void, forget: c_int) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_hier_switch_to(h: *mut c_void) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_hier_copy_active_kernel_space(h: *mut c_void) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_hier_is_currently_active(h: *mut c_void, out: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_hier_directory(h: *mut c_void, out: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_th_map_frames(h: *mut c_void, frames: *const u32, n: u32, address: u32, flags: u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_th_guard(h: *mut c_void, address: u32, length: u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_th_unmap(h: *mut c_void, address: u32, length: u32, cb: SrpFrameCb, ctx: *mut c_void) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_th_for_every_entry(h: *mut c_void, address: u32, length: u32, cb: SrpEntryCb, ctx: *mut c_void) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_th_find_available_virtual_space_aligned(
+        h: *mut c_void,
+        length: u32,
+        start: u32,
+        end: u32,
+        alignment: u32,
+        found: *mut u32,
+        out: *mut u32,
+    ) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_bk_new(out: *mut *mut c_void) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_bk_drop(bk: *mut c_void) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_bk_mapping_at(bk: *mut c_void, address: u32, info: *mut SrpMappingInfo, used: *mut *const c_void) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_bk_occupied_mapping_at(bk: *mut c_void, address: u32, err: *mut SrpErr, out: *mut *const c_void) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_bk_is_vacant(bk: *mut c_void, address: u32, length: u32, err: *mut SrpErr, out: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_bk_check_vacant(bk: *mut c_void, address: u32, length: u32, err: *mut SrpErr) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_bk_add_mapping(bk: *mut c_void, m: *mut c_void, err: *mut SrpErr) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_bk_remove_mapping(bk: *mut c_void, address: u32, length: u32, err: *mut SrpErr, out: *mut *mut c_void) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_bk_find_available_space(bk: *mut c_void, length: u32, err: *mut SrpErr, out: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn srp_mapping_new(
+        address: u32,
+        kind: u32,
+        regions: *const SrpRegion,
+        n: u32,
+        shared: *mut c_void,
+        offset: u32,
+        length: u32,
+        ty: u32,
+        flags: u32,
+        err: *mut SrpErr,
+        out: *mut *mut c_void,
+    ) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_shared_append(s: *mut c_void, regions: *const SrpRegion, n: u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_mirror_of_mapping(
+        m: *const c_void,
+        offset: u32,
+        length: u32,
+        err: *mut SrpErr,
+        out: *mut *mut c_void,
+        addr: *mut u32,
+        len: *mut u32,
+    ) -> c_int;
 }

@@ -74,3 +74,9 @@ static HEAP: heap::Heap = heap::Heap;
 pub mod machine;
 #[path = "ours/interp.rs"]
 pub mod interp;
+
+/// The glue of a mixed Rust/C build (`build.py --mix`, `mix/`): absent from
+/// the all-upstream build.
+#[cfg(sr_mix)]
+#[path = "ours/mix/mod.rs"]
+pub mod mix;
