@@ -44,9 +44,12 @@ file:line, operator, the change, and the reason it survives when
 --reasons (default harness/fuzz/mutant_reasons.txt) names one (lines
 `FILE:LINE OPERATOR: reason`).
 """
+import hashlib
+import json
 import os
 import random
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -81,11 +84,23 @@ NOT_CALLS = {"return", "if", "while", "for", "switch", "sizeof", "kassert", "do"
 
 
 class Mutant:
-    __slots__ = ("file", "line", "col", "op", "old", "new", "verdict", "by", "secs", "afl")
+    __slots__ = ("file", "line", "col", "op", "old", "new", "verdict", "by", "secs", "afl", "func", "text", "nth",
+                 "tce", "reached")
 
-    def __init__(self, file, line, col, op, old, new):
+    def __init__(self, file, line, col, op, old, new, func="", text="", nth=1):
         self.file, self.line, self.col, self.op, self.old, self.new = file, line, col, op, old, new
         self.verdict, self.by, self.secs, self.afl = None, None, 0.0, None
+        self.func, self.text, self.nth = func, text, nth
+        self.tce, self.reached = None, None
+
+    def stable(self):
+        """The key of mutant_reasons.txt: file, function, operator, change
+        and the mutated line's text (whitespace collapsed), plus `#N` for
+        the Nth such change in the same function; no line number, so an
+        entry survives code moves."""
+        return "%s %s() %s `%s` -> `%s` in `%s`%s" % (self.file, self.func or "-", self.op, self.old.strip(),
+                                                     self.new.strip(), self.text,
+                                                     " #%d" % self.nth if self.nth > 1 else "")
 
     def key(self):
         return (self.file, self.line, self.col, self.op, self.new)
@@ -127,14 +142,65 @@ def mask(text):
     return "".join(out)
 
 
+IDENT_CALL = re.compile(r"([A-Za-z_]\w*)\s*\(")
+
+
+def functions_of(masked_lines):
+    """For each line (1-based list index), the name of the function whose
+    body holds it ('' outside any function): the last `name(` seen at brace
+    depth 0 before the body's `{`."""
+    out = [""]
+    depth, pending, cur = 0, "", ""
+    for code in masked_lines:
+        if code.lstrip().startswith("#"):
+            out.append(cur if depth else "")
+            continue
+        line_func = cur if depth else ""
+        for m in re.finditer(r"[{};]|[A-Za-z_]\w*\s*\(", code):
+            tok = m.group(0)
+            if tok == "{":
+                if depth == 0:
+                    cur = pending
+                    line_func = line_func or cur
+                depth += 1
+            elif tok == "}":
+                depth = max(0, depth - 1)
+                if depth == 0:
+                    cur, pending = "", ""
+            elif tok == ";":
+                if depth == 0:
+                    pending = ""
+            elif depth == 0:
+                name = tok.rstrip("( \t")
+                if name not in NOT_CALLS and name not in ("__attribute__",) and not pending:
+                    pending = name
+        out.append(line_func or cur)
+    return out
+
+
 def sites_of(rel, text):
     """Every mutant of one file, in file order."""
     found = []
     masked = mask(text).split("\n")
     orig = text.split("\n")
+    funcs = functions_of(masked)
+    seen = {}
     for ln, code in enumerate(masked, 1):
+        n0 = len(found)
+        _line_sites(found, rel, ln, code, orig)
+        flat = " ".join(orig[ln - 1].split())
+        for m in found[n0:]:
+            m.func, m.text = funcs[ln], flat
+            k = (m.func, flat, m.op, m.old, m.new)
+            seen[k] = seen.get(k, 0) + 1
+            m.nth = seen[k]
+    return found
+
+
+def _line_sites(found, rel, ln, code, orig):
+    if True:
         if code.lstrip().startswith("#") or not code.strip():
-            continue
+            return
         for m in REL.finditer(code):
             found.append(Mutant(rel, ln, m.start(), "ROR", m.group(1), REL_SWAP[m.group(1)]))
         for m in ARITH.finditer(code):
@@ -163,7 +229,6 @@ def sites_of(rel, text):
         if m and m.group(2) not in NOT_CALLS and code.count("(") == code.count(")"):
             stmt = orig[ln - 1][len(m.group(1)):len(code.rstrip())]
             found.append(Mutant(rel, ln, len(m.group(1)), "DEL", stmt, "(void)0;"))
-    return found
 
 
 def all_sites(root=ROOT):
@@ -180,12 +245,18 @@ def all_sites(root=ROOT):
     return out
 
 
+def draw_order(sites, seed):
+    """Every site, in the order `--seed` draws them (a seeded shuffle of
+    the file order): mutants are taken from its front."""
+    order = list(range(len(sites)))
+    random.Random(seed).shuffle(order)
+    return [sites[i] for i in order]
+
+
 def select(sites, count, seed):
-    rng = random.Random(seed)
-    if count >= len(sites):
-        return list(sites)
-    picked = sorted(rng.sample(range(len(sites)), count))
-    return [sites[i] for i in picked]
+    """The first `count` sites of the draw, in file order."""
+    pos = {id(m): i for i, m in enumerate(sites)}
+    return sorted(draw_order(sites, seed)[:count], key=lambda m: pos[id(m)])
 
 
 def apply(text, m):
@@ -242,10 +313,65 @@ class Worker:
     def prepare(self):
         if not os.path.isdir(self.src):
             scratch_copy(self.src)
-        if not os.path.exists(os.path.join(self.plain, "CMakeCache.txt")):
+        if not os.path.exists(os.path.join(self.plain, "compile_commands.json")):
             build._run(["cmake", "-S", self.src, "-B", self.plain, "-DCMAKE_BUILD_TYPE=Release", "-DSR_QEMU=OFF",
+                        "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
                         "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()], what="cmake configure (mutants)")
         self.make(["sr-run"])
+
+    # ---- trivial compiler equivalence ----
+
+    def compile_argv(self, rel, obj):
+        """The command that compiles c/kernel file `rel` into sr-run (the
+        sr_port library's flags), writing `obj` and no dependency file."""
+        if not hasattr(self, "_cc"):
+            with open(os.path.join(self.plain, "compile_commands.json")) as f:
+                self._cc = json.load(f)
+        want = os.path.realpath(os.path.join(self.src, rel))
+        for e in self._cc:
+            argv = e.get("arguments") or shlex.split(e["command"])
+            if os.path.realpath(os.path.join(e["directory"], e["file"])) != want:
+                continue
+            if not any("sr_port.dir" in x for x in argv):
+                continue
+            out, i = [], 0
+            while i < len(argv):
+                x = argv[i]
+                if x in ("-o", "-MT", "-MF"):
+                    if x == "-o":
+                        out += ["-o", obj]
+                    i += 2
+                    continue
+                if x in ("-MD", "-MMD"):
+                    i += 1
+                    continue
+                out.append(x)
+                i += 1
+            return out, e["directory"]
+        raise RuntimeError("no sr_port compile command for " + rel)
+
+    def object_of(self, rel, text, obj):
+        """Compiles `text` as c/kernel file `rel`; the object's SHA-256, or
+        None when it does not compile. The file is restored after."""
+        path = os.path.join(self.src, rel)
+        with open(path) as f:
+            orig = f.read()
+        st = os.stat(path)
+        try:
+            if text != orig:
+                with open(path, "w") as f:
+                    f.write(text)
+            argv, cwd = self.compile_argv(rel, obj)
+            p = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if p.returncode != 0:
+                return None
+            with open(obj, "rb") as f:
+                return hashlib.sha256(f.read()).hexdigest()
+        finally:
+            if text != orig:
+                with open(path, "w") as f:
+                    f.write(orig)
+                os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
     def make(self, targets, tree=None):
         from .fuzz import afl_env
@@ -328,18 +454,62 @@ class Worker:
             m.secs = time.time() - t0
 
 
+def draw(worker, sites, count, seed, out, tce=True):
+    """Takes mutants from the front of the seed's draw until `count` of
+    them are counted: trivial compiler equivalence (TCE) compiles each
+    mutant's file with sr-run's own flags, and a mutant whose object is
+    byte-identical to the unmutated one (`equivalent`) or to an earlier
+    mutant's (`duplicate`), or that does not compile (`stillborn`), is
+    excluded (m.tce says why) and the next one drawn. Returns (every
+    mutant drawn, the counted ones in file order)."""
+    pos = {id(m): i for i, m in enumerate(sites)}
+    obj = os.path.join(out, "tce.o")
+    base, seen, texts = {}, {}, {}
+    drawn, counted = [], []
+    for m in draw_order(sites, seed):
+        if len(counted) >= count:
+            break
+        drawn.append(m)
+        if tce:
+            if m.file not in texts:
+                with open(os.path.join(worker.src, m.file)) as f:
+                    texts[m.file] = f.read()
+                base[m.file] = worker.object_of(m.file, texts[m.file], obj)
+            h = worker.object_of(m.file, apply(texts[m.file], m), obj)
+            if h is None:
+                m.tce, m.verdict, m.by = "stillborn", "stillborn", "does not compile"
+                continue
+            if h == base[m.file]:
+                m.tce, m.verdict, m.by = "equivalent", "equivalent", "object identical to the unmutated one"
+                continue
+            if h in seen:
+                m.tce, m.verdict = "duplicate", "duplicate"
+                m.by = "object identical to that of %s %s %s" % (seen[h].where(), seen[h].op, seen[h].change())
+                continue
+            seen[h] = m
+        counted.append(m)
+    try:
+        os.unlink(obj)
+    except OSError:
+        pass
+    counted.sort(key=lambda m: pos[id(m)])
+    return drawn, counted
+
+
 DEFAULT_REASONS = os.path.join(HERE, "fuzz", "mutant_reasons.txt")
 
 
 def load_reasons(path):
+    """{stable key: reason} from lines `KEY :: reason` (KEY as
+    Mutant.stable() prints it)."""
     reasons = {}
     path = path or (DEFAULT_REASONS if os.path.exists(DEFAULT_REASONS) else None)
     if path:
         with open(path) as f:
             for line in f:
                 line = line.strip()
-                if line and not line.startswith("#") and ": " in line:
-                    k, _, why = line.partition(": ")
+                if line and not line.startswith("#") and " :: " in line:
+                    k, _, why = line.partition(" :: ")
                     reasons[k.strip()] = why.strip()
     return reasons
 
@@ -349,31 +519,41 @@ def cmd_mutants(a):
     sites = all_sites()
     if getattr(a, "match", None):
         rx = re.compile(a.match)
-        sites = [m for m in sites if rx.search("%s %s %s" % (m.where(), m.op, m.old))]
-    chosen = select(sites, a.count, a.seed)
+        sites = [m for m in sites if rx.search("%s %s %s" % (m.where(), m.op, m.old)) or rx.search(m.stable())]
     by_op = {}
     for s in sites:
         by_op[s.op] = by_op.get(s.op, 0) + 1
-    log("srdiff mutants: %d sites in c/kernel/ (%s); %d drawn with seed %d" %
-        (len(sites), ", ".join("%s %d" % kv for kv in sorted(by_op.items())), len(chosen), a.seed))
-    if getattr(a, "slice", None):
-        lo, _, hi = a.slice.partition(":")
-        lo, hi = int(lo or 0), int(hi or len(chosen))
-        chosen = chosen[lo:hi]
-        log("srdiff mutants: slice %d:%d of the draw (%d mutants)" % (lo, hi, len(chosen)))
-    if a.list:
-        for m in chosen:
-            print("%s  %-5s %s" % (m.where(), m.op, m.change()))
-        return 0
-    if a.fuzz_time > 0 and not shutil.which("afl-fuzz"):
+    log("srdiff mutants: %d sites in c/kernel/ (%s); drawing with seed %d until %d are counted" %
+        (len(sites), ", ".join("%s %d" % kv for kv in sorted(by_op.items())), a.seed, a.count))
+    if a.fuzz_time > 0 and not a.list and not shutil.which("afl-fuzz"):
         log("srdiff mutants: afl-fuzz not found; use --fuzz-time 0")
         return 77
     out = os.path.abspath(a.out or os.path.join(build.root(), "mutants"))
     os.makedirs(out, exist_ok=True)
     ref_exe = build.ref_runner()
+    workers = [Worker(os.path.join(out, "w0"), ref_exe)]
+    workers[0].prepare()
+    drawn, chosen = draw(workers[0], sites, a.count, a.seed, out, tce=not getattr(a, "no_tce", False))
+    excluded = [m for m in drawn if m.tce]
+    log("srdiff mutants: %d generated, %d excluded by trivial compiler equivalence (%d equivalent, %d duplicate, "
+        "%d stillborn), %d counted" % (len(drawn), len(excluded), sum(m.tce == "equivalent" for m in excluded),
+                                       sum(m.tce == "duplicate" for m in excluded),
+                                       sum(m.tce == "stillborn" for m in excluded), len(chosen)))
+    if getattr(a, "slice", None):
+        lo, _, hi = a.slice.partition(":")
+        lo, hi = int(lo or 0), int(hi or len(chosen))
+        chosen = chosen[lo:hi]
+        excluded = [] if lo else excluded
+        log("srdiff mutants: slice %d:%d of the counted mutants (%d mutants)" % (lo, hi, len(chosen)))
+    if a.list:
+        for m in excluded:
+            print("%-10s %s  %-5s %s  %s" % (m.tce, m.where(), m.op, m.change(), m.by or ""))
+        for m in chosen:
+            print("%-10s %s  %-5s %s" % ("counted", m.where(), m.op, m.change()))
+        return 0
     jobs = max(1, min(a.jobs, len(chosen) or 1))
-    workers = [Worker(os.path.join(out, "w%d" % i), ref_exe) for i in range(jobs)]
-    for w in workers:
+    workers += [Worker(os.path.join(out, "w%d" % i), ref_exe) for i in range(1, jobs)]
+    for w in workers[1:]:
         w.prepare()
     # the unmutated tree must pass every step; its times bound the steps
     base = workers[0]
@@ -410,10 +590,10 @@ def cmd_mutants(a):
         t.start()
     for t in threads:
         t.join()
-    return summary(a, chosen, out, time.time() - t_start)
+    return summary(a, chosen, out, time.time() - t_start, excluded)
 
 
-def summary(a, chosen, out, secs):
+def summary(a, chosen, out, secs, excluded=()):
     reasons = load_reasons(a.reasons)
     killed = [m for m in chosen if m.verdict == "killed"]
     survived = [m for m in chosen if m.verdict == "survived"]
@@ -430,15 +610,25 @@ def summary(a, chosen, out, secs):
         afl_note = "; fuzzed %d mutant(s): AFL++ ran %.0f s in all (%.1f s each on average), %d execs" % (
             len(fuzzed), sum(m.afl[0] for m in fuzzed), sum(m.afl[0] for m in fuzzed) / len(fuzzed),
             sum(m.afl[1] for m in fuzzed))
-    lines = ["mutation score: %d/%d killed (%.1f%%) -- seed %d, %d drawn, %d stillborn, %d errors, fuzz %d s, %.0f s" %
-             (len(killed), counted, 100.0 * len(killed) / counted if counted else 0.0, a.seed, len(chosen),
-              len(stillborn), len(errors), a.fuzz_time, secs),
+    n_eq = sum(m.tce == "equivalent" for m in excluded)
+    n_dup = sum(m.tce == "duplicate" for m in excluded)
+    n_sb = sum(m.tce == "stillborn" for m in excluded)
+    lines = ["mutation score: %d/%d killed (%.1f%%) -- seed %d, %d generated, %d TCE-equivalent, %d TCE-duplicate, "
+             "%d stillborn, %d counted, %d errors, fuzz %d s, %.0f s" %
+             (len(killed), counted, 100.0 * len(killed) / counted if counted else 0.0, a.seed,
+              len(chosen) + len(excluded), n_eq, n_dup, n_sb + len(stillborn), len(chosen) - len(stillborn),
+              len(errors), a.fuzz_time, secs),
              "killed by: " + (", ".join("%s %d" % kv for kv in sorted(by.items())) or "none") + afl_note]
     if survived:
         lines.append("surviving mutants (file:line, operator, change, reason):")
         for m in survived:
-            lines.append("  %s  %-5s %s  reason: %s" % (m.where(), m.op, m.change(),
-                                                        reasons.get("%s %s" % (m.where(), m.op), "?")))
+            lines.append("  %s  %-5s %s  reason: %s" % (m.where(), m.op, m.change(), reasons.get(m.stable(), "?")))
+            lines.append("      key: %s" % m.stable())
+    eq = [m for m in excluded if m.tce in ("equivalent", "duplicate")]
+    if eq:
+        lines.append("excluded by trivial compiler equivalence (not counted):")
+        for m in eq:
+            lines.append("  %-10s %s  %-5s %s  (%s)" % (m.tce, m.where(), m.op, m.change(), m.by))
     for m in errors:
         lines.append("  error %s %s %s: %s" % (m.where(), m.op, m.change(), m.by))
     text = "\n".join(lines) + "\n"
