@@ -514,7 +514,24 @@ def load_reasons(path):
     return reasons
 
 
+def resummarize(a):
+    """Prints the summary of an earlier run (its mutants.json) again, with
+    the current reasons file."""
+    with open(a.resummarize) as f:
+        rec = json.load(f)
+    chosen, excluded = [], []
+    for d in rec["mutants"]:
+        m = Mutant(d["file"], d["line"], d["col"], d["op"], d["old"], d["new"], d["func"], d["text"], d["nth"])
+        for k in Mutant.__slots__:
+            setattr(m, k, tuple(d[k]) if isinstance(d[k], list) else d[k])
+        (chosen if d["counted"] else excluded).append(m)
+    a.seed, a.fuzz_time, a.slice = rec["seed"], rec["fuzz_time"], rec.get("slice")
+    return summary(a, chosen, os.path.dirname(os.path.abspath(a.resummarize)), rec["secs"], excluded)
+
+
 def cmd_mutants(a):
+    if getattr(a, "resummarize", None):
+        return resummarize(a)
     t_start = time.time()
     sites = all_sites()
     if getattr(a, "match", None):
@@ -633,6 +650,15 @@ def summary(a, chosen, out, secs, excluded=()):
         lines.append("  error %s %s %s: %s" % (m.where(), m.op, m.change(), m.by))
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
+    if not getattr(a, "resummarize", None):
+        # every verdict, to print the summary again later (--resummarize)
+        # with a reasons file written after the run
+        rec = {"seed": a.seed, "fuzz_time": a.fuzz_time, "secs": secs, "slice": getattr(a, "slice", None),
+               "mutants": [dict({k: getattr(m, k) for k in Mutant.__slots__}, counted=m in chosen)
+                           for m in list(excluded) + list(chosen)]}
+        name_json = "mutants.json" if not getattr(a, "slice", None) else "mutants-%s.json" % a.slice.replace(":", "-")
+        with open(os.path.join(out, name_json), "w") as f:
+            json.dump(rec, f, indent=1)
     name = "mutants.txt" if not getattr(a, "slice", None) else "mutants-%s.txt" % a.slice.replace(":", "-")
     with open(os.path.join(out, name), "w") as f:
         f.write(text)
