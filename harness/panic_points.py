@@ -53,7 +53,11 @@ port has no row, when a row names a point that is gone, when a trace said to
 reach a point does not, and when a point said to be unreachable (or OPEN:
 not yet explained) is reached.
 A key has no line number: file, function, kind, the line's text, and `#N`
-for the Nth identical key in one function.
+for the Nth identical key in one function. The reasons are arguments from
+reading the port (mostly: a caller checks first, or a bound of TRACE_FORMAT
+keeps the numbers small), not proofs; "(argued)" marks the weaker ones. The
+test checks that no corpus trace contradicts them, and `srdiff fuzz`
+reports any panic a fuzzed trace reaches against upstream's golden.
 
 Summary: SUMMARY
 
