@@ -20,8 +20,14 @@ fixed set of operators, each a change of one token or one statement:
          the mapping access rights, the page states, the memory permissions
 
 Comments, strings and preprocessor lines are never mutated. All sites are
-enumerated in a fixed order and `--count N` of them are drawn with
-`--seed S` (the same seed and tree give the same mutants).
+enumerated in a fixed order and shuffled with `--seed S`; mutants are taken
+from the front of that order (the same seed and tree give the same mutants)
+until `--count N` of them are counted. Trivial compiler equivalence (TCE)
+decides what is counted: each mutant's file is compiled with sr-run's own
+flags, and a mutant whose object file is byte-identical to the unmutated
+one (equivalent) or to an earlier mutant's (duplicate), or that does not
+compile (stillborn), is not counted, is listed as such, and the next one is
+drawn (`--no-tce` counts every compiling mutant).
 
 Each mutant is built out of tree in a scratch copy of the checkout (the
 checkout's own files are never written): only sr-run, and for the fuzz run
@@ -34,15 +40,17 @@ On each mutant, in order, until one kills it:
   3. only on survivors, and when --fuzz-time > 0: `srdiff fuzz
      --stop-on-first --time S` (c against ref, the checker in the loop).
 
-A mutant that does not compile is stillborn and not counted; one that makes
+Mutants are built with -ftrivial-auto-var-init=pattern (see
+UNINIT_PATTERN). A mutant that makes
 a step hang (far over the unmutated tree's time) is killed by that step.
 `--match REGEX` keeps only the sites whose `FILE:LINE OP TEXT` matches
 (e.g. `--match flush` for the deleted TLB flushes). `--slice A:B` runs only the drawn mutants A to B-1 (to split a long
 measurement into short runs; the draw is the same). Prints the mutation
-score (killed / counted) and every surviving mutant:
-file:line, operator, the change, and the reason it survives when
---reasons (default harness/fuzz/mutant_reasons.txt) names one (lines
-`FILE:LINE OPERATOR: reason`).
+score (killed / counted), the TCE exclusions, and every surviving mutant:
+file:line, operator, the change, its stable key, and the reason it survives
+when --reasons (default harness/fuzz/mutant_reasons.txt) names one (lines
+`KEY :: reason`). The verdicts are kept in mutants.json; `--resummarize
+mutants.json` prints the summary again with the current reasons.
 """
 import hashlib
 import json
@@ -61,6 +69,11 @@ from . import HERE, ROOT, build
 from .build import log
 
 SRDIFF = os.path.join(HERE, "srdiff")
+# Mutants are built with every uninitialised local filled with a pattern:
+# a read of one then shows as a wrong value in the results (what valgrind's
+# memcheck reports on the project's own builds), instead of whatever the
+# stack happened to hold, which is often a harmless 0.
+UNINIT_PATTERN = "-ftrivial-auto-var-init=pattern"
 KERNEL = os.path.join("c", "kernel")
 
 # error variants that take the same arguments, swapped within their group
@@ -315,7 +328,7 @@ class Worker:
             scratch_copy(self.src)
         if not os.path.exists(os.path.join(self.plain, "compile_commands.json")):
             build._run(["cmake", "-S", self.src, "-B", self.plain, "-DCMAKE_BUILD_TYPE=Release", "-DSR_QEMU=OFF",
-                        "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
+                        "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", "-DCMAKE_C_FLAGS=" + UNINIT_PATTERN,
                         "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()], what="cmake configure (mutants)")
         self.make(["sr-run"])
 
@@ -388,6 +401,7 @@ class Worker:
             from .fuzz import afl_env
             env = afl_env()
             build._run(["cmake", "-S", self.src, "-B", self.afl, "-DCMAKE_BUILD_TYPE=Release", "-DSR_QEMU=OFF",
+                        "-DCMAKE_C_FLAGS=" + UNINIT_PATTERN,
                         "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()], env=env,
                        what="cmake configure (mutants, AFL++)")
         self.afl_ready = True
