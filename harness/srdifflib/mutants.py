@@ -468,6 +468,43 @@ class Worker:
             m.secs = time.time() - t0
 
 
+def corpus_coverage(worker, out):
+    """{c/kernel file: set of line numbers} the whole corpus executes on the
+    hosted port (a --coverage build of the worker's unmutated copy, every
+    trace under --check, gcov); None when that cannot be built."""
+    import glob
+    cov = os.path.join(out, "cov")
+    try:
+        if not os.path.exists(os.path.join(cov, "CMakeCache.txt")):
+            build._run(["cmake", "-S", worker.src, "-B", cov, "-DCMAKE_BUILD_TYPE=Debug", "-DSR_QEMU=OFF",
+                        "-DSR_COVERAGE=ON", "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()],
+                       what="cmake configure (mutants, coverage)")
+        if subprocess.run(["cmake", "--build", cov, "-j", "1", "--target", "sr-run"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode != 0:
+            return None
+        for g in glob.glob(os.path.join(cov, "**", "*.gcda"), recursive=True):
+            os.unlink(g)
+        traces = sorted(glob.glob(os.path.join(ROOT, "corpus", "**", "*.trace"), recursive=True))
+        for i in range(0, len(traces), 200):
+            subprocess.run([os.path.join(cov, "sr-run"), "--batch", "--check", "--"] + traces[i:i + 200],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        executed = {}
+        for g in glob.glob(os.path.join(cov, "CMakeFiles", "sr_port.dir", "**", "*.gcda"), recursive=True):
+            p = subprocess.run(["gcov", "--json-format", "--stdout", g], cwd=cov, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL)
+            for line in p.stdout.decode("utf-8", "replace").splitlines():
+                if not line.strip():
+                    continue
+                for f in json.loads(line)["files"]:
+                    rel = os.path.relpath(os.path.realpath(os.path.join(cov, f["file"])),
+                                          os.path.realpath(worker.src))
+                    lines = executed.setdefault(rel, set())
+                    lines.update(ln["line_number"] for ln in f["lines"] if ln["count"] > 0)
+        return executed or None
+    except (OSError, ValueError, subprocess.SubprocessError, build.BuildError):
+        return None
+
+
 def draw(worker, sites, count, seed, out, tce=True):
     """Takes mutants from the front of the seed's draw until `count` of
     them are counted: trivial compiler equivalence (TCE) compiles each
@@ -621,6 +658,9 @@ def cmd_mutants(a):
         t.start()
     for t in threads:
         t.join()
+    executed = corpus_coverage(workers[0], out)
+    for m in chosen:
+        m.reached = None if executed is None else m.line in executed.get(m.file, ())
     return summary(a, chosen, out, time.time() - t_start, excluded)
 
 
@@ -653,8 +693,15 @@ def summary(a, chosen, out, secs, excluded=()):
     if survived:
         lines.append("surviving mutants (file:line, operator, change, reason):")
         for m in survived:
-            lines.append("  %s  %-5s %s  reason: %s" % (m.where(), m.op, m.change(), reasons.get(m.stable(), "?")))
+            lines.append("  %s  %-5s %s  reason: %s%s" % (
+                m.where(), m.op, m.change(), reasons.get(m.stable(), "?"),
+                "  [line never executed by the corpus]" if m.reached is False else ""))
             lines.append("      key: %s" % m.stable())
+    if any(m.reached is not None for m in chosen):
+        unreached = [m for m in chosen if m.reached is False]
+        lines.append("on lines the corpus never executes (coverage of the unmutated port): %d counted mutants, "
+                     "%d of them killed, %d survived" % (len(unreached), sum(m.verdict == "killed" for m in unreached),
+                                                         sum(m.verdict == "survived" for m in unreached)))
     eq = [m for m in excluded if m.tce in ("equivalent", "duplicate")]
     if eq:
         lines.append("excluded by trivial compiler equivalence (not counted):")
