@@ -416,6 +416,12 @@ class Worker:
         yield "diff", [py, SRDIFF, "diff", "--impl", "c", "--quiet", "--jobs", "1", corpus], limits["diff"]
         yield "check", [py, SRDIFF, "check", "--quiet", "--jobs", "1", corpus], limits["check"]
 
+    def fuzz_argv(self, a):
+        return [sys.executable, SRDIFF, "fuzz", "--time", str(a.fuzz_time), "--stop-on-first", "--jobs", "1",
+                "--jobs-replay", "1", "--harness", os.path.join(self.afl, "fuzz_diff"),
+                "--replay", os.path.join(self.plain, "fuzz_diff"), "--out", os.path.join(self.dir, "campaign"),
+                "--progress", "1000", "--seeds-replayed"]
+
     def run(self, m, a, limits):
         """Builds and judges one mutant; restores the file after."""
         t0 = time.time()
@@ -445,11 +451,7 @@ class Worker:
                 if not (self.make(["fuzz_diff"]) and self.make(["fuzz_diff"], self.afl)):
                     m.verdict, m.by = "stillborn", "fuzz_diff does not compile"
                     return
-                argv = [sys.executable, SRDIFF, "fuzz", "--time", str(a.fuzz_time), "--stop-on-first", "--jobs", "1",
-                        "--jobs-replay", "1", "--harness", os.path.join(self.afl, "fuzz_diff"),
-                        "--replay", os.path.join(self.plain, "fuzz_diff"), "--out", os.path.join(self.dir, "campaign"),
-                        "--progress", "1000", "--seeds-replayed"]
-                rc, secs, out = run_bounded(argv, env, a.fuzz_time * 3 + 120)
+                rc, secs, out = run_bounded(self.fuzz_argv(a), env, a.fuzz_time * 3 + 120)
                 ran = re.search(r"AFL\+\+ ran ([0-9.]+) s: (\d+) execs", out)
                 m.afl = (float(ran.group(1)), int(ran.group(2))) if ran else (0.0, 0)
                 if rc is None or rc == 1:
@@ -632,6 +634,21 @@ def cmd_mutants(a):
             log("srdiff mutants: the unmutated tree fails `%s` (exit %s); nothing to measure\n%s" % (name, rc, tail))
             return 1
         limits[name] = max(30.0, 10 * secs)  # a hang guard, 10x the unmutated time
+    if a.fuzz_time > 0:
+        # the fuzz step too: a finding on the unmutated tree would "kill"
+        # every mutant that reaches it
+        base.prepare_fuzz()
+        if not (base.make(["fuzz_diff"]) and base.make(["fuzz_diff"], base.afl)):
+            log("srdiff mutants: fuzz_diff of the unmutated tree does not build")
+            return 1
+        rc, secs, tail = run_bounded(base.fuzz_argv(a), base.env(), a.fuzz_time * 3 + 120)
+        if rc != 0:
+            log("srdiff mutants: a %d s fuzz run finds a divergence on the unmutated tree (exit %s); the fuzz step "
+                "cannot judge mutants\n%s" % (a.fuzz_time, rc, tail))
+            return 1
+        ran = re.search(r"AFL\+\+ ran ([0-9.]+) s: (\d+) execs", tail)
+        log("srdiff mutants: the unmutated tree survives %d s of fuzzing (%s)" %
+            (a.fuzz_time, "AFL++ %s s, %s execs" % ran.groups() if ran else "AFL++ figures not found"))
     log("srdiff mutants: baseline passes (setup %.0f s); running %d mutants on %d worker(s)" %
         (time.time() - t_start, len(chosen), jobs))
     queue = list(chosen)
