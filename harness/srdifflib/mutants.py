@@ -675,7 +675,8 @@ def cmd_mutants(a):
         t.start()
     for t in threads:
         t.join()
-    executed = corpus_coverage(workers[0], out)
+    # coverage (a minute) only matters when something survived
+    executed = corpus_coverage(workers[0], out) if any(m.verdict == "survived" for m in chosen) else None
     for m in chosen:
         m.reached = None if executed is None else m.line in executed.get(m.file, ())
     return summary(a, chosen, out, time.time() - t_start, excluded)
