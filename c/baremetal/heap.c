@@ -5,6 +5,7 @@
  * releases everything at once between traces.
  */
 #include "mach.h"
+#include "machine.h"
 #include "i386.h"
 
 #define HDR_SIZE   16u          /* keeps payloads 16-byte aligned */
@@ -18,11 +19,26 @@ struct block {
 	uint32_t cls;
 	uint32_t magic;
 	struct block *next; /* free list link while free */
-	uint32_t pad;
+	uint32_t metered; /* allocated while metering was on */
 };
 
 static uint32_t heap_base, heap_end, heap_bump;
 static struct block *free_list[NCLASSES];
+static int heap_metering;
+static uint32_t heap_metered_live;
+
+/* machine.h: kernel-heap accounting for the checker. */
+int machine_heap_meter(int on)
+{
+	int was = heap_metering;
+	heap_metering = on;
+	return was;
+}
+
+uint32_t machine_heap_metered_live(void)
+{
+	return heap_metered_live;
+}
 
 /* Sets the heap region [base_va, end_va) and empties it. */
 void heap_init(uint32_t base_va, uint32_t end_va)
@@ -38,6 +54,8 @@ void heap_reset(void)
 	heap_bump = heap_base;
 	for (uint32_t i = 0; i < NCLASSES; i++)
 		free_list[i] = NULL;
+	heap_metering = 0;
+	heap_metered_live = 0;
 }
 
 /* The smallest class whose blocks hold `size` payload bytes, or NCLASSES. */
@@ -72,6 +90,8 @@ void *mach_alloc(size_t size)
 	}
 	b->magic = MAGIC_USED;
 	b->next = NULL;
+	b->metered = heap_metering != 0;
+	heap_metered_live += heap_metering != 0;
 	return (char *)b + HDR_SIZE;
 }
 
@@ -85,6 +105,8 @@ void mach_free(void *p)
 	if ((uint32_t)b < heap_base || (uint32_t)b >= heap_bump ||
 	    b->magic != MAGIC_USED || b->cls >= NCLASSES)
 		trace_crashed("mach_free: not a live heap block");
+	heap_metered_live -= b->metered != 0;
+	b->metered = 0;
 	b->magic = MAGIC_FREE;
 	b->next = free_list[b->cls];
 	free_list[b->cls] = b;

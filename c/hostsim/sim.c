@@ -266,16 +266,33 @@ static uint32_t *phys_word(paddr_t paddr)
 
 typedef struct heap_block {
 	struct heap_block *prev, *next;
-	uint64_t pad; /* keeps the payload 16-byte aligned */
+	uint64_t metered; /* allocated while metering was on (and keeps the
+	                   * payload 16-byte aligned) */
 } heap_block;
 
 static heap_block heap_head = { &heap_head, &heap_head, 0 };
+static int heap_metering;
+static uint32_t heap_metered_live;
+
+int machine_heap_meter(int on)
+{
+	int was = heap_metering;
+	heap_metering = on;
+	return was;
+}
+
+uint32_t machine_heap_metered_live(void)
+{
+	return heap_metered_live;
+}
 
 void *mach_alloc(size_t size)
 {
 	heap_block *b = malloc(sizeof(*b) + size);
 	if (!b)
 		return 0;
+	b->metered = heap_metering != 0;
+	heap_metered_live += heap_metering != 0;
 	b->next = heap_head.next;
 	b->prev = &heap_head;
 	heap_head.next->prev = b;
@@ -288,6 +305,7 @@ void mach_free(void *p)
 	if (!p)
 		return;
 	heap_block *b = (heap_block *)p - 1;
+	heap_metered_live -= b->metered != 0;
 	b->prev->next = b->next;
 	b->next->prev = b->prev;
 	free(b);
@@ -298,6 +316,8 @@ static void heap_reset(void)
 {
 	while (heap_head.next != &heap_head)
 		mach_free(heap_head.next + 1);
+	heap_metering = 0;
+	heap_metered_live = 0;
 }
 
 /* ---- mach.h --------------------------------------------------------------- */

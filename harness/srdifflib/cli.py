@@ -444,7 +444,10 @@ def parser():
     mu.add_argument("--list", action="store_true", help="print the selected mutants and stop")
     mu.add_argument("--slice", metavar="A:B", help="run only the drawn mutants A..B-1")
     mu.add_argument("--match", metavar="REGEX", help="only sites whose `FILE:LINE OP TEXT` matches")
-    mu.add_argument("--reasons", help="a file of `FILE:LINE OPERATOR: reason` lines for known survivors")
+    mu.add_argument("--reasons", help="a file of `KEY :: reason` lines for known survivors (KEY as the report prints it)")
+    mu.add_argument("--resummarize", metavar="JSON", help="print the summary of an earlier run (its mutants.json) "
+                    "again with the current --reasons, and stop")
+    mu.add_argument("--no-tce", action="store_true", help="count every compiling mutant (no trivial compiler equivalence)")
     en = sub.add_parser("encode", help="trace to binary case")
     en.add_argument("trace")
     en.add_argument("out")

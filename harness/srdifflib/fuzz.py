@@ -328,6 +328,11 @@ def cmd_fuzz(a):
     if findings and a.stop_on_first:
         log("srdiff fuzz: AFL++ not run: a seed diverges (--stop-on-first)")
         return report(a, out, findings, replay, env, t_start, total, afl_ran=False)
+    if getattr(a, "seeds_replayed", False):
+        # srdiff mutants: --time is the fuzzing time of each mutant, so the
+        # harness's own replay of the seeds (tens of seconds) is not in it
+        log("srdiff fuzz: seed replay not counted in --time (--seeds-replayed)")
+        t_start = time.time()
 
     # 2. AFL++
     afl_out = os.path.join(out, "afl")

@@ -20,8 +20,14 @@ fixed set of operators, each a change of one token or one statement:
          the mapping access rights, the page states, the memory permissions
 
 Comments, strings and preprocessor lines are never mutated. All sites are
-enumerated in a fixed order and `--count N` of them are drawn with
-`--seed S` (the same seed and tree give the same mutants).
+enumerated in a fixed order and shuffled with `--seed S`; mutants are taken
+from the front of that order (the same seed and tree give the same mutants)
+until `--count N` of them are counted. Trivial compiler equivalence (TCE)
+decides what is counted: each mutant's file is compiled with sr-run's own
+flags, and a mutant whose object file is byte-identical to the unmutated
+one (equivalent) or to an earlier mutant's (duplicate), or that does not
+compile (stillborn), is not counted, is listed as such, and the next one is
+drawn (`--no-tce` counts every compiling mutant).
 
 Each mutant is built out of tree in a scratch copy of the checkout (the
 checkout's own files are never written): only sr-run, and for the fuzz run
@@ -34,19 +40,24 @@ On each mutant, in order, until one kills it:
   3. only on survivors, and when --fuzz-time > 0: `srdiff fuzz
      --stop-on-first --time S` (c against ref, the checker in the loop).
 
-A mutant that does not compile is stillborn and not counted; one that makes
+Mutants are built with -ftrivial-auto-var-init=pattern (see
+UNINIT_PATTERN). A mutant that makes
 a step hang (far over the unmutated tree's time) is killed by that step.
 `--match REGEX` keeps only the sites whose `FILE:LINE OP TEXT` matches
 (e.g. `--match flush` for the deleted TLB flushes). `--slice A:B` runs only the drawn mutants A to B-1 (to split a long
 measurement into short runs; the draw is the same). Prints the mutation
-score (killed / counted) and every surviving mutant:
-file:line, operator, the change, and the reason it survives when
---reasons (default harness/fuzz/mutant_reasons.txt) names one (lines
-`FILE:LINE OPERATOR: reason`).
+score (killed / counted), the TCE exclusions, and every surviving mutant:
+file:line, operator, the change, its stable key, and the reason it survives
+when --reasons (default harness/fuzz/mutant_reasons.txt) names one (lines
+`KEY :: reason`). The verdicts are kept in mutants.json; `--resummarize
+mutants.json` prints the summary again with the current reasons.
 """
+import hashlib
+import json
 import os
 import random
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -58,6 +69,11 @@ from . import HERE, ROOT, build
 from .build import log
 
 SRDIFF = os.path.join(HERE, "srdiff")
+# Mutants are built with every uninitialised local filled with a pattern:
+# a read of one then shows as a wrong value in the results (what valgrind's
+# memcheck reports on the project's own builds), instead of whatever the
+# stack happened to hold, which is often a harmless 0.
+UNINIT_PATTERN = "-ftrivial-auto-var-init=pattern"
 KERNEL = os.path.join("c", "kernel")
 
 # error variants that take the same arguments, swapped within their group
@@ -81,11 +97,23 @@ NOT_CALLS = {"return", "if", "while", "for", "switch", "sizeof", "kassert", "do"
 
 
 class Mutant:
-    __slots__ = ("file", "line", "col", "op", "old", "new", "verdict", "by", "secs", "afl")
+    __slots__ = ("file", "line", "col", "op", "old", "new", "verdict", "by", "secs", "afl", "func", "text", "nth",
+                 "tce", "reached")
 
-    def __init__(self, file, line, col, op, old, new):
+    def __init__(self, file, line, col, op, old, new, func="", text="", nth=1):
         self.file, self.line, self.col, self.op, self.old, self.new = file, line, col, op, old, new
         self.verdict, self.by, self.secs, self.afl = None, None, 0.0, None
+        self.func, self.text, self.nth = func, text, nth
+        self.tce, self.reached = None, None
+
+    def stable(self):
+        """The key of mutant_reasons.txt: file, function, operator, change
+        and the mutated line's text (whitespace collapsed), plus `#N` for
+        the Nth such change in the same function; no line number, so an
+        entry survives code moves."""
+        return "%s %s() %s `%s` -> `%s` in `%s`%s" % (self.file, self.func or "-", self.op, self.old.strip(),
+                                                     self.new.strip(), self.text,
+                                                     " #%d" % self.nth if self.nth > 1 else "")
 
     def key(self):
         return (self.file, self.line, self.col, self.op, self.new)
@@ -127,14 +155,65 @@ def mask(text):
     return "".join(out)
 
 
+IDENT_CALL = re.compile(r"([A-Za-z_]\w*)\s*\(")
+
+
+def functions_of(masked_lines):
+    """For each line (1-based list index), the name of the function whose
+    body holds it ('' outside any function): the last `name(` seen at brace
+    depth 0 before the body's `{`."""
+    out = [""]
+    depth, pending, cur = 0, "", ""
+    for code in masked_lines:
+        if code.lstrip().startswith("#"):
+            out.append(cur if depth else "")
+            continue
+        line_func = cur if depth else ""
+        for m in re.finditer(r"[{};]|[A-Za-z_]\w*\s*\(", code):
+            tok = m.group(0)
+            if tok == "{":
+                if depth == 0:
+                    cur = pending
+                    line_func = line_func or cur
+                depth += 1
+            elif tok == "}":
+                depth = max(0, depth - 1)
+                if depth == 0:
+                    cur, pending = "", ""
+            elif tok == ";":
+                if depth == 0:
+                    pending = ""
+            elif depth == 0:
+                name = tok.rstrip("( \t")
+                if name not in NOT_CALLS and name not in ("__attribute__",) and not pending:
+                    pending = name
+        out.append(line_func or cur)
+    return out
+
+
 def sites_of(rel, text):
     """Every mutant of one file, in file order."""
     found = []
     masked = mask(text).split("\n")
     orig = text.split("\n")
+    funcs = functions_of(masked)
+    seen = {}
     for ln, code in enumerate(masked, 1):
+        n0 = len(found)
+        _line_sites(found, rel, ln, code, orig)
+        flat = " ".join(orig[ln - 1].split())
+        for m in found[n0:]:
+            m.func, m.text = funcs[ln], flat
+            k = (m.func, flat, m.op, m.old, m.new)
+            seen[k] = seen.get(k, 0) + 1
+            m.nth = seen[k]
+    return found
+
+
+def _line_sites(found, rel, ln, code, orig):
+    if True:
         if code.lstrip().startswith("#") or not code.strip():
-            continue
+            return
         for m in REL.finditer(code):
             found.append(Mutant(rel, ln, m.start(), "ROR", m.group(1), REL_SWAP[m.group(1)]))
         for m in ARITH.finditer(code):
@@ -163,7 +242,6 @@ def sites_of(rel, text):
         if m and m.group(2) not in NOT_CALLS and code.count("(") == code.count(")"):
             stmt = orig[ln - 1][len(m.group(1)):len(code.rstrip())]
             found.append(Mutant(rel, ln, len(m.group(1)), "DEL", stmt, "(void)0;"))
-    return found
 
 
 def all_sites(root=ROOT):
@@ -180,12 +258,18 @@ def all_sites(root=ROOT):
     return out
 
 
+def draw_order(sites, seed):
+    """Every site, in the order `--seed` draws them (a seeded shuffle of
+    the file order): mutants are taken from its front."""
+    order = list(range(len(sites)))
+    random.Random(seed).shuffle(order)
+    return [sites[i] for i in order]
+
+
 def select(sites, count, seed):
-    rng = random.Random(seed)
-    if count >= len(sites):
-        return list(sites)
-    picked = sorted(rng.sample(range(len(sites)), count))
-    return [sites[i] for i in picked]
+    """The first `count` sites of the draw, in file order."""
+    pos = {id(m): i for i, m in enumerate(sites)}
+    return sorted(draw_order(sites, seed)[:count], key=lambda m: pos[id(m)])
 
 
 def apply(text, m):
@@ -242,10 +326,65 @@ class Worker:
     def prepare(self):
         if not os.path.isdir(self.src):
             scratch_copy(self.src)
-        if not os.path.exists(os.path.join(self.plain, "CMakeCache.txt")):
+        if not os.path.exists(os.path.join(self.plain, "compile_commands.json")):
             build._run(["cmake", "-S", self.src, "-B", self.plain, "-DCMAKE_BUILD_TYPE=Release", "-DSR_QEMU=OFF",
+                        "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", "-DCMAKE_C_FLAGS=" + UNINIT_PATTERN,
                         "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()], what="cmake configure (mutants)")
         self.make(["sr-run"])
+
+    # ---- trivial compiler equivalence ----
+
+    def compile_argv(self, rel, obj):
+        """The command that compiles c/kernel file `rel` into sr-run (the
+        sr_port library's flags), writing `obj` and no dependency file."""
+        if not hasattr(self, "_cc"):
+            with open(os.path.join(self.plain, "compile_commands.json")) as f:
+                self._cc = json.load(f)
+        want = os.path.realpath(os.path.join(self.src, rel))
+        for e in self._cc:
+            argv = e.get("arguments") or shlex.split(e["command"])
+            if os.path.realpath(os.path.join(e["directory"], e["file"])) != want:
+                continue
+            if not any("sr_port.dir" in x for x in argv):
+                continue
+            out, i = [], 0
+            while i < len(argv):
+                x = argv[i]
+                if x in ("-o", "-MT", "-MF"):
+                    if x == "-o":
+                        out += ["-o", obj]
+                    i += 2
+                    continue
+                if x in ("-MD", "-MMD"):
+                    i += 1
+                    continue
+                out.append(x)
+                i += 1
+            return out, e["directory"]
+        raise RuntimeError("no sr_port compile command for " + rel)
+
+    def object_of(self, rel, text, obj):
+        """Compiles `text` as c/kernel file `rel`; the object's SHA-256, or
+        None when it does not compile. The file is restored after."""
+        path = os.path.join(self.src, rel)
+        with open(path) as f:
+            orig = f.read()
+        st = os.stat(path)
+        try:
+            if text != orig:
+                with open(path, "w") as f:
+                    f.write(text)
+            argv, cwd = self.compile_argv(rel, obj)
+            p = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if p.returncode != 0:
+                return None
+            with open(obj, "rb") as f:
+                return hashlib.sha256(f.read()).hexdigest()
+        finally:
+            if text != orig:
+                with open(path, "w") as f:
+                    f.write(orig)
+                os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
     def make(self, targets, tree=None):
         from .fuzz import afl_env
@@ -262,6 +401,7 @@ class Worker:
             from .fuzz import afl_env
             env = afl_env()
             build._run(["cmake", "-S", self.src, "-B", self.afl, "-DCMAKE_BUILD_TYPE=Release", "-DSR_QEMU=OFF",
+                        "-DCMAKE_C_FLAGS=" + UNINIT_PATTERN,
                         "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()], env=env,
                        what="cmake configure (mutants, AFL++)")
         self.afl_ready = True
@@ -275,6 +415,12 @@ class Worker:
         corpus = os.path.join(ROOT, "corpus")
         yield "diff", [py, SRDIFF, "diff", "--impl", "c", "--quiet", "--jobs", "1", corpus], limits["diff"]
         yield "check", [py, SRDIFF, "check", "--quiet", "--jobs", "1", corpus], limits["check"]
+
+    def fuzz_argv(self, a):
+        return [sys.executable, SRDIFF, "fuzz", "--time", str(a.fuzz_time), "--stop-on-first", "--jobs", "1",
+                "--jobs-replay", "1", "--harness", os.path.join(self.afl, "fuzz_diff"),
+                "--replay", os.path.join(self.plain, "fuzz_diff"), "--out", os.path.join(self.dir, "campaign"),
+                "--progress", "1000", "--seeds-replayed"]
 
     def run(self, m, a, limits):
         """Builds and judges one mutant; restores the file after."""
@@ -305,11 +451,7 @@ class Worker:
                 if not (self.make(["fuzz_diff"]) and self.make(["fuzz_diff"], self.afl)):
                     m.verdict, m.by = "stillborn", "fuzz_diff does not compile"
                     return
-                argv = [sys.executable, SRDIFF, "fuzz", "--time", str(a.fuzz_time), "--stop-on-first", "--jobs", "1",
-                        "--jobs-replay", "1", "--harness", os.path.join(self.afl, "fuzz_diff"),
-                        "--replay", os.path.join(self.plain, "fuzz_diff"), "--out", os.path.join(self.dir, "campaign"),
-                        "--progress", "1000", "--seeds-replayed"]
-                rc, secs, out = run_bounded(argv, env, a.fuzz_time * 3 + 120)
+                rc, secs, out = run_bounded(self.fuzz_argv(a), env, a.fuzz_time * 3 + 120)
                 ran = re.search(r"AFL\+\+ ran ([0-9.]+) s: (\d+) execs", out)
                 m.afl = (float(ran.group(1)), int(ran.group(2))) if ran else (0.0, 0)
                 if rc is None or rc == 1:
@@ -328,52 +470,160 @@ class Worker:
             m.secs = time.time() - t0
 
 
+def corpus_coverage(worker, out):
+    """{c/kernel file: set of line numbers} the whole corpus executes on the
+    hosted port (a --coverage build of the worker's unmutated copy, every
+    trace under --check, gcov); None when that cannot be built."""
+    import glob
+    cov = os.path.join(out, "cov")
+    try:
+        if not os.path.exists(os.path.join(cov, "CMakeCache.txt")):
+            build._run(["cmake", "-S", worker.src, "-B", cov, "-DCMAKE_BUILD_TYPE=Debug", "-DSR_QEMU=OFF",
+                        "-DSR_COVERAGE=ON", "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()],
+                       what="cmake configure (mutants, coverage)")
+        if subprocess.run(["cmake", "--build", cov, "-j", "1", "--target", "sr-run"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode != 0:
+            return None
+        for g in glob.glob(os.path.join(cov, "**", "*.gcda"), recursive=True):
+            os.unlink(g)
+        traces = sorted(glob.glob(os.path.join(ROOT, "corpus", "**", "*.trace"), recursive=True))
+        for i in range(0, len(traces), 200):
+            subprocess.run([os.path.join(cov, "sr-run"), "--batch", "--check", "--"] + traces[i:i + 200],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        executed = {}
+        for g in glob.glob(os.path.join(cov, "CMakeFiles", "sr_port.dir", "**", "*.gcda"), recursive=True):
+            p = subprocess.run(["gcov", "--json-format", "--stdout", g], cwd=cov, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL)
+            for line in p.stdout.decode("utf-8", "replace").splitlines():
+                if not line.strip():
+                    continue
+                for f in json.loads(line)["files"]:
+                    rel = os.path.relpath(os.path.realpath(os.path.join(cov, f["file"])),
+                                          os.path.realpath(worker.src))
+                    lines = executed.setdefault(rel, set())
+                    lines.update(ln["line_number"] for ln in f["lines"] if ln["count"] > 0)
+        return executed or None
+    except (OSError, ValueError, subprocess.SubprocessError, build.BuildError):
+        return None
+
+
+def draw(worker, sites, count, seed, out, tce=True):
+    """Takes mutants from the front of the seed's draw until `count` of
+    them are counted: trivial compiler equivalence (TCE) compiles each
+    mutant's file with sr-run's own flags, and a mutant whose object is
+    byte-identical to the unmutated one (`equivalent`) or to an earlier
+    mutant's (`duplicate`), or that does not compile (`stillborn`), is
+    excluded (m.tce says why) and the next one drawn. Returns (every
+    mutant drawn, the counted ones in file order)."""
+    pos = {id(m): i for i, m in enumerate(sites)}
+    obj = os.path.join(out, "tce.o")
+    base, seen, texts = {}, {}, {}
+    drawn, counted = [], []
+    for m in draw_order(sites, seed):
+        if len(counted) >= count:
+            break
+        drawn.append(m)
+        if tce:
+            if m.file not in texts:
+                with open(os.path.join(worker.src, m.file)) as f:
+                    texts[m.file] = f.read()
+                base[m.file] = worker.object_of(m.file, texts[m.file], obj)
+            h = worker.object_of(m.file, apply(texts[m.file], m), obj)
+            if h is None:
+                m.tce, m.verdict, m.by = "stillborn", "stillborn", "does not compile"
+                continue
+            if h == base[m.file]:
+                m.tce, m.verdict, m.by = "equivalent", "equivalent", "object identical to the unmutated one"
+                continue
+            if h in seen:
+                m.tce, m.verdict = "duplicate", "duplicate"
+                m.by = "object identical to that of %s %s %s" % (seen[h].where(), seen[h].op, seen[h].change())
+                continue
+            seen[h] = m
+        counted.append(m)
+    try:
+        os.unlink(obj)
+    except OSError:
+        pass
+    counted.sort(key=lambda m: pos[id(m)])
+    return drawn, counted
+
+
 DEFAULT_REASONS = os.path.join(HERE, "fuzz", "mutant_reasons.txt")
 
 
 def load_reasons(path):
+    """{stable key: reason} from lines `KEY :: reason` (KEY as
+    Mutant.stable() prints it)."""
     reasons = {}
     path = path or (DEFAULT_REASONS if os.path.exists(DEFAULT_REASONS) else None)
     if path:
         with open(path) as f:
             for line in f:
                 line = line.strip()
-                if line and not line.startswith("#") and ": " in line:
-                    k, _, why = line.partition(": ")
+                if line and not line.startswith("#") and " :: " in line:
+                    k, _, why = line.partition(" :: ")
                     reasons[k.strip()] = why.strip()
     return reasons
 
 
+def resummarize(a):
+    """Prints the summary of an earlier run (its mutants.json) again, with
+    the current reasons file."""
+    with open(a.resummarize) as f:
+        rec = json.load(f)
+    chosen, excluded = [], []
+    for d in rec["mutants"]:
+        m = Mutant(d["file"], d["line"], d["col"], d["op"], d["old"], d["new"], d["func"], d["text"], d["nth"])
+        for k in Mutant.__slots__:
+            setattr(m, k, tuple(d[k]) if isinstance(d[k], list) else d[k])
+        (chosen if d["counted"] else excluded).append(m)
+    a.seed, a.fuzz_time, a.slice = rec["seed"], rec["fuzz_time"], rec.get("slice")
+    return summary(a, chosen, os.path.dirname(os.path.abspath(a.resummarize)), rec["secs"], excluded)
+
+
 def cmd_mutants(a):
+    if getattr(a, "resummarize", None):
+        return resummarize(a)
     t_start = time.time()
     sites = all_sites()
     if getattr(a, "match", None):
         rx = re.compile(a.match)
-        sites = [m for m in sites if rx.search("%s %s %s" % (m.where(), m.op, m.old))]
-    chosen = select(sites, a.count, a.seed)
+        sites = [m for m in sites if rx.search("%s %s %s" % (m.where(), m.op, m.old)) or rx.search(m.stable())]
     by_op = {}
     for s in sites:
         by_op[s.op] = by_op.get(s.op, 0) + 1
-    log("srdiff mutants: %d sites in c/kernel/ (%s); %d drawn with seed %d" %
-        (len(sites), ", ".join("%s %d" % kv for kv in sorted(by_op.items())), len(chosen), a.seed))
-    if getattr(a, "slice", None):
-        lo, _, hi = a.slice.partition(":")
-        lo, hi = int(lo or 0), int(hi or len(chosen))
-        chosen = chosen[lo:hi]
-        log("srdiff mutants: slice %d:%d of the draw (%d mutants)" % (lo, hi, len(chosen)))
-    if a.list:
-        for m in chosen:
-            print("%s  %-5s %s" % (m.where(), m.op, m.change()))
-        return 0
-    if a.fuzz_time > 0 and not shutil.which("afl-fuzz"):
+    log("srdiff mutants: %d sites in c/kernel/ (%s); drawing with seed %d until %d are counted" %
+        (len(sites), ", ".join("%s %d" % kv for kv in sorted(by_op.items())), a.seed, a.count))
+    if a.fuzz_time > 0 and not a.list and not shutil.which("afl-fuzz"):
         log("srdiff mutants: afl-fuzz not found; use --fuzz-time 0")
         return 77
     out = os.path.abspath(a.out or os.path.join(build.root(), "mutants"))
     os.makedirs(out, exist_ok=True)
     ref_exe = build.ref_runner()
+    workers = [Worker(os.path.join(out, "w0"), ref_exe)]
+    workers[0].prepare()
+    drawn, chosen = draw(workers[0], sites, a.count, a.seed, out, tce=not getattr(a, "no_tce", False))
+    excluded = [m for m in drawn if m.tce]
+    log("srdiff mutants: %d generated, %d excluded by trivial compiler equivalence (%d equivalent, %d duplicate, "
+        "%d stillborn), %d counted" % (len(drawn), len(excluded), sum(m.tce == "equivalent" for m in excluded),
+                                       sum(m.tce == "duplicate" for m in excluded),
+                                       sum(m.tce == "stillborn" for m in excluded), len(chosen)))
+    if getattr(a, "slice", None):
+        lo, _, hi = a.slice.partition(":")
+        lo, hi = int(lo or 0), int(hi or len(chosen))
+        chosen = chosen[lo:hi]
+        excluded = [] if lo else excluded
+        log("srdiff mutants: slice %d:%d of the counted mutants (%d mutants)" % (lo, hi, len(chosen)))
+    if a.list:
+        for m in excluded:
+            print("%-10s %s  %-5s %s  %s" % (m.tce, m.where(), m.op, m.change(), m.by or ""))
+        for m in chosen:
+            print("%-10s %s  %-5s %s" % ("counted", m.where(), m.op, m.change()))
+        return 0
     jobs = max(1, min(a.jobs, len(chosen) or 1))
-    workers = [Worker(os.path.join(out, "w%d" % i), ref_exe) for i in range(jobs)]
-    for w in workers:
+    workers += [Worker(os.path.join(out, "w%d" % i), ref_exe) for i in range(1, jobs)]
+    for w in workers[1:]:
         w.prepare()
     # the unmutated tree must pass every step; its times bound the steps
     base = workers[0]
@@ -384,6 +634,21 @@ def cmd_mutants(a):
             log("srdiff mutants: the unmutated tree fails `%s` (exit %s); nothing to measure\n%s" % (name, rc, tail))
             return 1
         limits[name] = max(30.0, 10 * secs)  # a hang guard, 10x the unmutated time
+    if a.fuzz_time > 0:
+        # the fuzz step too: a finding on the unmutated tree would "kill"
+        # every mutant that reaches it
+        base.prepare_fuzz()
+        if not (base.make(["fuzz_diff"]) and base.make(["fuzz_diff"], base.afl)):
+            log("srdiff mutants: fuzz_diff of the unmutated tree does not build")
+            return 1
+        rc, secs, tail = run_bounded(base.fuzz_argv(a), base.env(), a.fuzz_time * 3 + 120)
+        if rc != 0:
+            log("srdiff mutants: a %d s fuzz run finds a divergence on the unmutated tree (exit %s); the fuzz step "
+                "cannot judge mutants\n%s" % (a.fuzz_time, rc, tail))
+            return 1
+        ran = re.search(r"AFL\+\+ ran ([0-9.]+) s: (\d+) execs", tail)
+        log("srdiff mutants: the unmutated tree survives %d s of fuzzing (%s)" %
+            (a.fuzz_time, "AFL++ %s s, %s execs" % ran.groups() if ran else "AFL++ figures not found"))
     log("srdiff mutants: baseline passes (setup %.0f s); running %d mutants on %d worker(s)" %
         (time.time() - t_start, len(chosen), jobs))
     queue = list(chosen)
@@ -410,10 +675,14 @@ def cmd_mutants(a):
         t.start()
     for t in threads:
         t.join()
-    return summary(a, chosen, out, time.time() - t_start)
+    # coverage (a minute) only matters when something survived
+    executed = corpus_coverage(workers[0], out) if any(m.verdict == "survived" for m in chosen) else None
+    for m in chosen:
+        m.reached = None if executed is None else m.line in executed.get(m.file, ())
+    return summary(a, chosen, out, time.time() - t_start, excluded)
 
 
-def summary(a, chosen, out, secs):
+def summary(a, chosen, out, secs, excluded=()):
     reasons = load_reasons(a.reasons)
     killed = [m for m in chosen if m.verdict == "killed"]
     survived = [m for m in chosen if m.verdict == "survived"]
@@ -430,19 +699,45 @@ def summary(a, chosen, out, secs):
         afl_note = "; fuzzed %d mutant(s): AFL++ ran %.0f s in all (%.1f s each on average), %d execs" % (
             len(fuzzed), sum(m.afl[0] for m in fuzzed), sum(m.afl[0] for m in fuzzed) / len(fuzzed),
             sum(m.afl[1] for m in fuzzed))
-    lines = ["mutation score: %d/%d killed (%.1f%%) -- seed %d, %d drawn, %d stillborn, %d errors, fuzz %d s, %.0f s" %
-             (len(killed), counted, 100.0 * len(killed) / counted if counted else 0.0, a.seed, len(chosen),
-              len(stillborn), len(errors), a.fuzz_time, secs),
+    n_eq = sum(m.tce == "equivalent" for m in excluded)
+    n_dup = sum(m.tce == "duplicate" for m in excluded)
+    n_sb = sum(m.tce == "stillborn" for m in excluded)
+    lines = ["mutation score: %d/%d killed (%.1f%%) -- seed %d, %d generated, %d TCE-equivalent, %d TCE-duplicate, "
+             "%d stillborn, %d counted, %d errors, fuzz %d s, %.0f s" %
+             (len(killed), counted, 100.0 * len(killed) / counted if counted else 0.0, a.seed,
+              len(chosen) + len(excluded), n_eq, n_dup, n_sb + len(stillborn), len(chosen) - len(stillborn),
+              len(errors), a.fuzz_time, secs),
              "killed by: " + (", ".join("%s %d" % kv for kv in sorted(by.items())) or "none") + afl_note]
     if survived:
         lines.append("surviving mutants (file:line, operator, change, reason):")
         for m in survived:
-            lines.append("  %s  %-5s %s  reason: %s" % (m.where(), m.op, m.change(),
-                                                        reasons.get("%s %s" % (m.where(), m.op), "?")))
+            lines.append("  %s  %-5s %s  reason: %s%s" % (
+                m.where(), m.op, m.change(), reasons.get(m.stable(), "?"),
+                "  [line never executed by the corpus]" if m.reached is False else ""))
+            lines.append("      key: %s" % m.stable())
+    if any(m.reached is not None for m in chosen):
+        unreached = [m for m in chosen if m.reached is False]
+        lines.append("on lines the corpus never executes (coverage of the unmutated port): %d counted mutants, "
+                     "%d of them killed, %d survived" % (len(unreached), sum(m.verdict == "killed" for m in unreached),
+                                                         sum(m.verdict == "survived" for m in unreached)))
+    eq = [m for m in excluded if m.tce in ("equivalent", "duplicate")]
+    if eq:
+        lines.append("excluded by trivial compiler equivalence (not counted):")
+        for m in eq:
+            lines.append("  %-10s %s  %-5s %s  (%s)" % (m.tce, m.where(), m.op, m.change(), m.by))
     for m in errors:
         lines.append("  error %s %s %s: %s" % (m.where(), m.op, m.change(), m.by))
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
+    if not getattr(a, "resummarize", None):
+        # every verdict, to print the summary again later (--resummarize)
+        # with a reasons file written after the run
+        rec = {"seed": a.seed, "fuzz_time": a.fuzz_time, "secs": secs, "slice": getattr(a, "slice", None),
+               "mutants": [dict({k: getattr(m, k) for k in Mutant.__slots__}, counted=m in chosen)
+                           for m in list(excluded) + list(chosen)]}
+        name_json = "mutants.json" if not getattr(a, "slice", None) else "mutants-%s.json" % a.slice.replace(":", "-")
+        with open(os.path.join(out, name_json), "w") as f:
+            json.dump(rec, f, indent=1)
     name = "mutants.txt" if not getattr(a, "slice", None) else "mutants-%s.txt" % a.slice.replace(":", "-")
     with open(os.path.join(out, name), "w") as f:
         f.write(text)

@@ -83,12 +83,15 @@ def test_mutants(tmp):
     rc, out = run(["mutants", "--count", "3", "--seed", "1", "--fuzz-time", "0", "--jobs", "1", "--out", out_dir])
     if rc != 0:
         return fail("srdiff mutants exited %d" % rc)
-    m = re.search(r"mutation score: (\d+)/(\d+) killed .*?, 3 drawn, (\d+) stillborn, 0 errors", out)
+    m = re.search(r"mutation score: (\d+)/(\d+) killed .*?, (\d+) generated, (\d+) TCE-equivalent, "
+                  r"(\d+) TCE-duplicate, (\d+) stillborn, (\d+) counted, 0 errors", out)
     if not m:
-        return fail("no mutation score for 3 drawn mutants without errors")
-    killed, counted, stillborn = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    if counted + stillborn != 3:
-        return fail("3 drawn, but %d counted and %d stillborn" % (counted, stillborn))
+        return fail("no mutation score for 3 counted mutants without errors")
+    killed, counted = int(m.group(1)), int(m.group(2))
+    generated, excluded, n_counted = int(m.group(3)), sum(int(m.group(i)) for i in (4, 5, 6)), int(m.group(7))
+    if counted != 3 or n_counted != 3 or generated != excluded + 3:
+        return fail("3 asked for, but %d judged, %d counted, %d generated, %d excluded" %
+                    (counted, n_counted, generated, excluded))
     survivors = len(re.findall(r"^  c/kernel/\S+:\d+ ", out, re.M))
     if survivors != counted - killed:
         return fail("%d survivors listed, %d expected" % (survivors, counted - killed))

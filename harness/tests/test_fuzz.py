@@ -150,6 +150,22 @@ static int f(int a, int b)
         self.assertEqual(a, b)
         self.assertNotEqual(a, c)
 
+    def test_keys_are_unique_and_carry_no_line_number(self):
+        sites = mutants.all_sites()
+        keys = [m.stable() for m in sites]
+        self.assertEqual(len(keys), len(set(keys)))
+        src = "int f(int a)\n{\n\treturn a < 1;\n}\n"
+        moved = "\n\n" + src
+        k1 = {m.stable() for m in mutants.sites_of("c/kernel/x.c", src)}
+        k2 = {m.stable() for m in mutants.sites_of("c/kernel/x.c", moved)}
+        self.assertEqual(k1, k2)
+        self.assertIn("c/kernel/x.c f() ROR `<` -> `<=` in `return a < 1;`", k1)
+
+    def test_every_reason_names_a_current_mutant(self):
+        keys = {m.stable() for m in mutants.all_sites()}
+        for k in mutants.load_reasons(mutants.DEFAULT_REASONS):
+            self.assertIn(k, keys, "a stale entry of mutant_reasons.txt")
+
     def test_every_site_of_the_port_applies(self):
         root = mutants.ROOT
         texts = {}

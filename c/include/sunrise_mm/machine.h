@@ -49,6 +49,14 @@ int machine_write32(vaddr_t va, uint32_t value);
 /* The physical address of the boot page directory. */
 paddr_t machine_boot_directory(void);
 
+/* Kernel-heap accounting, for the checker's end-of-trace leak check. While
+ * metering is on, mach_alloc marks the blocks it hands out; an mach_free of
+ * a marked block unmarks it whatever the setting. machine_heap_meter sets
+ * metering (the reset turns it off) and returns the previous setting;
+ * machine_heap_metered_live counts the marked blocks still allocated. */
+int machine_heap_meter(int on);
+uint32_t machine_heap_metered_live(void);
+
 /* A 32-bit load from physical address `pa` (4-byte aligned), bypassing
  * the page tables (for the invariant checker). Memory that is not RAM reads
  * 0. */
