@@ -74,6 +74,14 @@ def communicate(argv, timeout, stdin=None):
             pass
         out, err = p.communicate()
         rc = None
+    except BaseException:
+        # An interrupt while waiting: the child is deregistered just below,
+        # so kill_all would no longer reach it; kill its group here.
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        raise
     finally:
         reap(p)
     if _stopping:

@@ -306,11 +306,20 @@ def run_bounded(argv, env, timeout, cwd=None):
         out, _ = p.communicate(timeout=timeout)
         return p.returncode, time.time() - t0, out.decode("utf-8", "replace")[-2000:]
     except subprocess.TimeoutExpired:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        p.communicate()
+        # srdiff puts each of its own children in a process group of its
+        # own, so a SIGKILL of this group alone would leave them running (a
+        # looping mutant's sr-run, orphaned): SIGTERM first, on which srdiff
+        # kills every child group, then SIGKILL whatever is left.
+        for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
+            try:
+                os.killpg(p.pid, sig)
+            except OSError:
+                pass
+            try:
+                p.communicate(timeout=grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
         return None, time.time() - t0, "timeout"
 
 

@@ -176,9 +176,18 @@ class TestTool(unittest.TestCase):
         self.assertTrue(p.stdout.endswith(b"1 passed, 0 failed\n"), p.stdout)
 
     def test_interrupt_kills_children_and_summarises(self):
+        self._interrupt(6, signal.SIGINT)
+
+    def test_sigterm_on_one_trace_kills_its_runner(self):
+        """One trace runs in srdiff's main thread, with no worker pool: the
+        interrupted wait must still kill the runner (it used to be left
+        running, orphaned)."""
+        self._interrupt(1, signal.SIGTERM)
+
+    def _interrupt(self, count, sig):
         d = tempfile.mkdtemp(prefix="srint")
         try:
-            for i in range(6):
+            for i in range(count):
                 with open(os.path.join(d, "t%d.trace" % i), "w") as f:
                     f.write("# hang\n")
             env = dict(os.environ, SRDIFF_C_EXE=FAKE, SRDIFF_REF_EXE=FAKE)
@@ -188,7 +197,7 @@ class TestTool(unittest.TestCase):
             while not self._children_of(d) and time.time() < deadline:
                 time.sleep(0.1)
             self.assertTrue(self._children_of(d), "no runner started")
-            p.send_signal(signal.SIGINT)  # to srdiff alone, not its group
+            p.send_signal(sig)  # to srdiff alone, not its group
             out, err = p.communicate(timeout=HANG)
             self.assertEqual(p.returncode, 130, err)
             self.assertNotIn(b"Traceback", err)
