@@ -140,6 +140,9 @@ LADDER = [
 MIX_FRAME_ALLOCATOR = [("kernel/src/frame_allocator/mod.rs", "mix/frame_allocator.rs")]
 MIX_RUNGS = {
     1: (MIX_FRAME_ALLOCATOR, []),
+    2: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/entry.rs", "mix/i386_entry.rs"),
+                               ("kernel/src/paging/arch/i386/table.rs", "mix/i386_tables.rs")],
+        ["sr_mix_rust_kernel_memory"]),
     3: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs")],
         ["sr_mix_rust_kernel_memory"]),
     4: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs"),
@@ -156,11 +159,7 @@ MIX_RUNGS = {
 # Below rung 5 the C tables use upstream's Rust KernelMemory (mix/kernel_memory_served.rs):
 # the C port's kernel memory and everything above it stay out of those builds.
 C_ABOVE_TABLES = ["c/kernel/kernel_memory.c", "c/kernel/cross_process.c", "c/kernel/process_memory.c"]
-MIX_NOT_BUILT = {
-    2: "no glue yet: upstream's Rust hierarchical_table.rs walks the i386 tables as Rust values in memory "
-       "(HierarchicalTable::entries, SmartHierarchicalTable over a raw pointer); Rust faces of the C "
-       "port's entry and table objects are not written (see docs/migration.md, \"The ladder\")",
-}
+MIX_NOT_BUILT = {}
 
 # Our glue files, staged into the build tree of every mixed build.
 MIX_OURS = [

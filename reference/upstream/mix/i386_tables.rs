@@ -1,0 +1,243 @@
+//! C replaces Rust (rung 2): upstream's `paging/arch/i386/table.rs` over the
+//! C port's `arch/i386/table.c`, under upstream's own Rust
+//! `hierarchical_table.rs`, which walks the tables as Rust values in memory.
+//!
+//! A table face (`ActivePageDirectory`, `ActivePageTable`,
+//! `InactivePageDirectory`, `InactivePageTable`) is `#[repr(transparent)]`
+//! over the 1024 C entries of the table (`I386Entry` is the face of one C
+//! `i386_entry`), and lives *at* the table: C hands out a mapped table (its
+//! `hier_table`: operations, entries, kernel address), the glue keeps that C
+//! object in a registry keyed by the table's address and gives upstream's
+//! Rust a `SmartHierarchicalTable` over the entries. `entries()` is the C
+//! table's memory; reaching a child (`get_child_table`,
+//! `create_child_table`) is C's, on the C object behind the face; and when
+//! upstream's `SmartHierarchicalTable` drops the face in place, the C object
+//! goes back to C's `hier_table_drop` (an inactive table's KernelLand window
+//! is unmapped there, through upstream's Rust kernel memory that serves C).
+//! The hierarchies are C's (`srp_hier_*`): Rust asks C for the top-level
+//! table, and everything else is upstream's Rust walking it.
+
+use core::fmt;
+use std::os::raw::c_void;
+
+use super::entry::I386Entry;
+use super::ENTRY_COUNT;
+use super::super::super::hierarchical_table::{HierarchicalTable, InactiveHierarchyTrait, NoFlush, PageState,
+                                              PagingCacheFlusher, SmartHierarchicalTable, TableHierarchy};
+use crate::mix::glue::ffi;
+
+/// The C tables handed over to Rust and not dropped yet, newest last. The
+/// same active table can be handed out twice (nested walks through the
+/// recursive mapping): the newest one of an address is used and released.
+static mut LIVE: Vec<ffi::SrpTable> = Vec::new();
+
+fn live() -> &'static mut Vec<ffi::SrpTable> {
+    // SAFETY: the kernel is single threaded; no reference outlives a call.
+    unsafe { &mut LIVE }
+}
+
+fn no_table() -> ffi::SrpTable {
+    ffi::SrpTable { ops: core::ptr::null(), entries: core::ptr::null_mut(), va: 0 }
+}
+
+/// What a face is on the C side: its level and whether C flushes the TLB
+/// for it (an active table).
+trait Face: HierarchicalTable {
+    const ACTIVE: bool;
+}
+
+/// Takes the C table `t` over as the Rust face `T`, at the table itself.
+fn hand_over<'a, T: Face>(t: ffi::SrpTable) -> SmartHierarchicalTable<'a, T> {
+    let (mut level, mut flush) = (0, 0);
+    unsafe { ffi::srp_table_level(&t, &mut level, &mut flush) };
+    assert!(level as usize == T::table_level() && (flush != 0) == T::ACTIVE,
+            "mix glue: C handed a table of level {} (TLB flush {}) to a face of level {} (active {})",
+            level, flush, T::table_level(), T::ACTIVE);
+    // The port reaches a table at kernel address va through mach_kptr(va),
+    // which is va in this kernel: the face and C's entries are one memory.
+    assert_eq!(t.entries as usize, t.va as usize, "mix glue: a C table outside the kernel's address space");
+    live().push(t);
+    SmartHierarchicalTable::new(t.entries as *mut T)
+}
+
+/// The C table behind the face at `addr`.
+fn c_table(addr: usize) -> ffi::SrpTable {
+    *live().iter().rev().find(|t| t.entries as usize == addr)
+        .unwrap_or_else(|| panic!("mix glue: the table face at {:#x} has no C table", addr))
+}
+
+/// Hands the C table behind the face at `addr` back to C, which drops it.
+fn give_back(addr: usize) {
+    let i = live().iter().rposition(|t| t.entries as usize == addr)
+        .unwrap_or_else(|| panic!("mix glue: the table face at {:#x} dropped twice", addr));
+    let t = live().remove(i);
+    unsafe { ffi::srp_table_drop(&t) };
+}
+
+/// The C page_state_kind of a child, with the child taken over when present.
+fn child_state<'a, T: Face>(kind: u32, child: ffi::SrpTable) -> PageState<SmartHierarchicalTable<'a, T>> {
+    match kind {
+        0 => PageState::Available,
+        1 => PageState::Guarded,
+        _ => PageState::Present(hand_over(child)),
+    }
+}
+
+macro_rules! table_face {
+    ($(#[$doc:meta])* $name:ident, level $level:expr, active $active:expr, flush $flush:ty, child $child:ty) => {
+        $(#[$doc])*
+        #[repr(transparent)]
+        pub struct $name([I386Entry; ENTRY_COUNT]);
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{} at {:#010x}, in C", stringify!($name), self as *const Self as usize)
+            }
+        }
+
+        impl Face for $name {
+            const ACTIVE: bool = $active;
+        }
+
+        impl HierarchicalTable for $name {
+            type EntryType = I386Entry;
+            type CacheFlusherType = $flush;
+            type ChildTableType = $child;
+
+            fn entries(&mut self) -> &mut [I386Entry] {
+                &mut self.0
+            }
+
+            fn table_level() -> usize {
+                $level
+            }
+
+            /// C's `get_child_table` of the table (a leaf table panics in C).
+            fn get_child_table(&mut self, index: usize) -> PageState<SmartHierarchicalTable<$child>> {
+                let t = c_table(self as *mut Self as usize);
+                let (mut child, mut kind) = (no_table(), 0);
+                unsafe { ffi::srp_table_get_child(&t, index as u32, &mut child, &mut kind) };
+                child_state(kind, child)
+            }
+
+            /// C's `create_child_table` of the table: C allocates the frame,
+            /// zeroes it and points the entry at it (a leaf table panics in C).
+            fn create_child_table(&mut self, index: usize) -> SmartHierarchicalTable<$child> {
+                let t = c_table(self as *mut Self as usize);
+                let mut child = no_table();
+                unsafe { ffi::srp_table_create_child(&t, index as u32, &mut child) };
+                hand_over(child)
+            }
+        }
+
+        impl Drop for $name {
+            /// Dropped in place by `SmartHierarchicalTable`: the C table goes
+            /// back to C.
+            fn drop(&mut self) {
+                give_back(self as *mut Self as usize);
+            }
+        }
+    };
+}
+
+table_face!(
+    /// A page table of the active hierarchy (through the recursive mapping).
+    ActivePageTable, level 0, active true, flush TlbFlush, child ActivePageTable);
+table_face!(
+    /// The active page directory (through the recursive mapping).
+    ActivePageDirectory, level 1, active true, flush TlbFlush, child ActivePageTable);
+table_face!(
+    /// A page table of an inactive hierarchy, mapped in KernelLand by C.
+    InactivePageTable, level 0, active false, flush NoFlush, child InactivePageTable);
+table_face!(
+    /// The page directory of an inactive hierarchy, mapped in KernelLand by C.
+    InactivePageDirectory, level 1, active false, flush NoFlush, child InactivePageTable);
+
+/// The top-level table of the C hierarchy `h` (null: the active one).
+fn top<'a, T: Face>(h: *mut c_void) -> SmartHierarchicalTable<'a, T> {
+    let mut t = no_table();
+    unsafe { ffi::srp_table_top(h, &mut t) };
+    hand_over(t)
+}
+
+/// `ActiveHierarchy`: C's `ACTIVE_HIERARCHY`.
+#[derive(Debug)]
+pub struct ActiveHierarchy;
+
+impl TableHierarchy for ActiveHierarchy {
+    type TopLevelTableType = ActivePageDirectory;
+
+    /// C's: the directory through the recursive mapping (a kernel panic when
+    /// paging is off).
+    fn get_top_level_table(&mut self) -> SmartHierarchicalTable<ActivePageDirectory> {
+        top(core::ptr::null_mut())
+    }
+}
+
+/// `InactiveHierarchy`: a C `inactive_hierarchy`, which owns its directory
+/// frame on the C side.
+pub struct InactiveHierarchy {
+    h: *mut c_void,
+}
+
+impl fmt::Debug for InactiveHierarchy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut dir = 0;
+        unsafe { ffi::srp_hier_directory(self.h, &mut dir) };
+        write!(f, "InactiveHierarchy {{ directory_physical_address: P {:#010x}, in C }}", dir)
+    }
+}
+
+impl TableHierarchy for InactiveHierarchy {
+    type TopLevelTableType = InactivePageDirectory;
+
+    /// C's: the directory mapped temporarily in KernelLand.
+    fn get_top_level_table(&mut self) -> SmartHierarchicalTable<InactivePageDirectory> {
+        top(self.h)
+    }
+}
+
+impl InactiveHierarchyTrait for InactiveHierarchy {
+    fn new() -> Self {
+        let mut h = core::ptr::null_mut();
+        unsafe { ffi::srp_hier_new(0, &mut h) };
+        InactiveHierarchy { h }
+    }
+
+    fn switch_to(&mut self) {
+        unsafe { ffi::srp_hier_switch_to(self.h) };
+    }
+
+    fn copy_active_kernel_space(&mut self) {
+        unsafe { ffi::srp_hier_copy_active_kernel_space(self.h) };
+    }
+
+    fn is_currently_active(&self) -> bool {
+        let mut out = 0;
+        unsafe { ffi::srp_hier_is_currently_active(self.h, &mut out) };
+        out != 0
+    }
+
+    unsafe fn from_currently_active() -> Self {
+        let mut h = core::ptr::null_mut();
+        ffi::srp_hier_new(1, &mut h);
+        InactiveHierarchy { h }
+    }
+}
+
+impl Drop for InactiveHierarchy {
+    /// C's: frees the UserLand page tables and the directory (a kernel panic
+    /// when it is the active hierarchy).
+    fn drop(&mut self) {
+        unsafe { ffi::srp_hier_drop(self.h, 0) };
+    }
+}
+
+/// Flushes the TLB after upstream's Rust changed an active table.
+pub struct TlbFlush;
+
+impl PagingCacheFlusher for TlbFlush {
+    fn flush_whole_cache() {
+        super::flush_tlb();
+    }
+}
