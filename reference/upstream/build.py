@@ -142,7 +142,7 @@ MIX_RUNGS = {
     1: (MIX_FRAME_ALLOCATOR, []),
     2: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/entry.rs", "mix/i386_entry.rs"),
                                ("kernel/src/paging/arch/i386/table.rs", "mix/i386_tables.rs")],
-        ["sr_mix_rust_kernel_memory"]),
+        ["sr_mix_rust_kernel_memory", "sr_mix_rust_hierarchy"]),
     3: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs")],
         ["sr_mix_rust_kernel_memory"]),
     4: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs"),
@@ -159,6 +159,10 @@ MIX_RUNGS = {
 # Below rung 5 the C tables use upstream's Rust KernelMemory (mix/kernel_memory_served.rs):
 # the C port's kernel memory and everything above it stay out of those builds.
 C_ABOVE_TABLES = ["c/kernel/kernel_memory.c", "c/kernel/cross_process.c", "c/kernel/process_memory.c"]
+# On rung 2 the hierarchical tables are upstream's Rust: C's tables call the
+# helpers of upstream's HierarchicalTable served by mix/i386_tables.rs, and
+# C's hierarchical_table.c stays out.
+C_HIERARCHY = ["c/kernel/hierarchical_table.c"]
 MIX_NOT_BUILT = {}
 
 # Our glue files, staged into the build tree of every mixed build.
@@ -214,14 +218,16 @@ def find_clang():
 
 
 def c_sources(cfgs=()):
-    """The C files of a build (all of them unless the Rust kernel memory serves
-    the C tables)."""
+    """The C files of a build (all of them unless the Rust kernel memory or
+    upstream's Rust hierarchical tables serve the C tables)."""
     out = []
     for d in C_DIRS:
         full = os.path.join(REPO, d)
         out += sorted(os.path.join(full, f) for f in os.listdir(full) if f.endswith(".c"))
     if "sr_mix_rust_kernel_memory" in cfgs:
         out = [f for f in out if os.path.relpath(f, REPO) not in C_ABOVE_TABLES]
+    if "sr_mix_rust_hierarchy" in cfgs:
+        out = [f for f in out if os.path.relpath(f, REPO) not in C_HIERARCHY]
     return out + [os.path.join(REPO, C_SHIM)]
 
 
@@ -243,6 +249,8 @@ def compile_c(cc, objdir, cfgs):
         if f.endswith(".o"):
             os.remove(os.path.join(objdir, f))
     lower = ["-DSRP_LOWER_ONLY"] if "sr_mix_rust_kernel_memory" in cfgs else []
+    if "sr_mix_rust_hierarchy" in cfgs:
+        lower.append("-DSRP_RUST_HIERARCHY")
     objs = []
     for src in c_sources(cfgs):
         obj = os.path.join(objdir, os.path.relpath(src, REPO).replace("/", "_")[:-2] + ".o")

@@ -16,7 +16,10 @@
  * machine's entry points (machine_reset, machine_read32, ...) do not exist
  * there: the functions using them are left out. */
 /* SRP_LOWER_ONLY: a build whose KernelMemory (and everything above it) is
- * not the C port's: the shim functions reaching them are left out. */
+ * not the C port's: the shim functions reaching them are left out.
+ * SRP_RUST_HIERARCHY: a build whose hierarchical tables are upstream's Rust
+ * (rung 2; hierarchical_table.c is not linked): the srp_th_* walks are left
+ * out. */
 #define malloc mach_alloc
 #define free mach_free
 #define SRP_ARM() do { } while (0)
@@ -650,6 +653,7 @@ int srp_hier_directory(void *h, uint32_t *out)
 	return SRP_OK;
 }
 
+#ifndef SRP_RUST_HIERARCHY /* C's TableHierarchy walks */
 int srp_th_map_frames(void *h, const uint32_t *frames, uint32_t n, uint32_t address, uint32_t flags)
 {
 	SRP_ARM();
@@ -694,6 +698,8 @@ int srp_th_find_available_virtual_space_aligned(void *h, uint32_t length, uint32
 	         ? 1u : 0u;
 	return SRP_OK;
 }
+
+#endif
 
 /* ---- the i386 entries and tables alone (rung 2) ---- */
 
@@ -809,7 +815,8 @@ int srp_table_drop(const srp_table *t)
 {
 	SRP_ARM();
 	hier_table self = table_of(t);
-	hier_table_drop(&self);
+	if (self.ops->drop) /* the table's own Drop (table.c) */
+		self.ops->drop(&self);
 	return SRP_OK;
 }
 

@@ -141,6 +141,8 @@ int srp_hier_switch_to(void *h);
 int srp_hier_copy_active_kernel_space(void *h);
 int srp_hier_is_currently_active(void *h, uint32_t *out);
 int srp_hier_directory(void *h, uint32_t *out);
+/* srp_th_*: C's TableHierarchy walks (not in a build defining
+ * SRP_RUST_HIERARCHY, whose walks are upstream's Rust). */
 int srp_th_map_frames(void *h, const uint32_t *frames, uint32_t n, uint32_t address, uint32_t flags);
 int srp_th_guard(void *h, uint32_t address, uint32_t length);
 int srp_th_unmap(void *h, uint32_t address, uint32_t length, srp_frame_cb cb, void *ctx);
@@ -154,7 +156,8 @@ int srp_th_find_available_virtual_space_aligned(void *h, uint32_t length, uint32
  * address) copied field by field, so that its layout is the shim's, not the
  * port's. A table out of srp_table_top, srp_table_get_child (kind
  * PAGE_STATE_PRESENT) or srp_table_create_child must go to srp_table_drop
- * once (an inactive table's window is then unmapped). `kind` is a
+ * once (an inactive table's window is then unmapped: the table's own drop,
+ * not hier_table_drop). `kind` is a
  * page_state_kind: 0 available, 1 guarded, 2 present (then `addr`). */
 typedef struct srp_table {
 	const void *ops;

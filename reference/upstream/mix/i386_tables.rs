@@ -241,3 +241,54 @@ impl PagingCacheFlusher for TlbFlush {
         super::flush_tlb();
     }
 }
+
+// ---- Rust serving C: the helpers of upstream's HierarchicalTable ----------
+//
+// C's tables (table.c) change a table through the C port's
+// `hierarchical_table.h` helpers: zeroing a new table, pointing a directory
+// entry at a new table, releasing a table they mapped for themselves. On this
+// rung the hierarchical tables are upstream's Rust, so C's
+// `hierarchical_table.c` is not linked and these C names are served here by
+// upstream's `HierarchicalTable` default methods on the face of the table.
+// The C `hier_table` C passes has the fields of `ffi::SrpTable`, in the same
+// order (operations, entries, kernel address).
+
+/// Runs `f` on the face of the C table `t`, chosen by its level and kind.
+/// The face is borrowed, never dropped here.
+macro_rules! on_face {
+    ($t:expr, |$f:ident| $body:expr) => {{
+        let t: &ffi::SrpTable = $t;
+        let (mut level, mut flush) = (0, 0);
+        unsafe { ffi::srp_table_level(t, &mut level, &mut flush) };
+        match (level, flush != 0) {
+            (0, true) => { let $f = unsafe { &mut *(t.entries as *mut ActivePageTable) }; $body }
+            (1, true) => { let $f = unsafe { &mut *(t.entries as *mut ActivePageDirectory) }; $body }
+            (0, false) => { let $f = unsafe { &mut *(t.entries as *mut InactivePageTable) }; $body }
+            (1, false) => { let $f = unsafe { &mut *(t.entries as *mut InactivePageDirectory) }; $body }
+            (l, a) => panic!("mix glue: a C table of level {} (TLB flush {}) has no face", l, a),
+        }
+    }};
+}
+
+/// `hier_table_zero`: upstream's `HierarchicalTable::zero`.
+#[no_mangle]
+pub unsafe extern "C" fn hier_table_zero(t: *const ffi::SrpTable) {
+    on_face!(&*t, |f| f.zero())
+}
+
+/// `hier_table_map_nth_entry`: upstream's `HierarchicalTable::map_nth_entry`.
+#[no_mangle]
+pub unsafe extern "C" fn hier_table_map_nth_entry(t: *const ffi::SrpTable, entry: u32, paddr: u32, flags: u32) {
+    use crate::mem::PhysicalAddress;
+    use super::entry::I386EntryFlags;
+    on_face!(&*t, |f| f.map_nth_entry(entry as usize, PhysicalAddress(paddr as usize),
+                                      I386EntryFlags::from_bits_truncate(flags)))
+}
+
+/// `hier_table_drop`: the end of a table C mapped for itself and never
+/// handed to Rust (upstream's `SmartHierarchicalTable` drop, which runs the
+/// table's own drop: C's).
+#[no_mangle]
+pub unsafe extern "C" fn hier_table_drop(t: *const ffi::SrpTable) {
+    ffi::srp_table_drop(t);
+}
