@@ -485,9 +485,10 @@ int srp_check_range(void *pm, uint32_t addr, uint32_t size, uint32_t state_mask,
 	return SRP_OK;
 }
 
-/* Adapts the port's entry_callback to srp_entry_cb. */
 #endif
 
+#if !defined(SRP_LOWER_ONLY) || !defined(SRP_RUST_HIERARCHY) /* a C walk is linked */
+/* Adapts the port's entry_callback to srp_entry_cb. */
 typedef struct entry_ctx {
 	srp_entry_cb cb;
 	void *ctx;
@@ -498,6 +499,7 @@ static void entry_adapter(void *ctx, page_state state, uint32_t length)
 	entry_ctx *c = ctx;
 	c->cb(c->ctx, (uint32_t)state.kind, state.addr, length);
 }
+#endif
 
 #ifndef SRP_LOWER_ONLY /* C's ProcessMemory */
 int srp_for_every_entry(void *pm, uint32_t address, uint32_t length, srp_entry_cb cb, void *ctx)
