@@ -14,16 +14,16 @@
 //! upstream's `SmartHierarchicalTable` drops the face in place, the C object
 //! goes back to C's `hier_table_drop` (an inactive table's KernelLand window
 //! is unmapped there, through upstream's Rust kernel memory that serves C).
-//! The hierarchies are C's (`srp_hier_*`): Rust asks C for the top-level
-//! table, and everything else is upstream's Rust walking it.
+//! The hierarchies are C's (`mix/c_hierarchy.rs`): Rust asks C for the
+//! top-level table, and everything else is upstream's Rust walking it.
 
 use core::fmt;
 use std::os::raw::c_void;
 
 use super::entry::I386Entry;
 use super::ENTRY_COUNT;
-use super::super::super::hierarchical_table::{HierarchicalTable, InactiveHierarchyTrait, NoFlush, PageState,
-                                              PagingCacheFlusher, SmartHierarchicalTable, TableHierarchy};
+use super::super::super::hierarchical_table::{HierarchicalTable, NoFlush, PageState, PagingCacheFlusher,
+                                              SmartHierarchicalTable, TableHierarchy};
 use crate::mix::glue::ffi;
 
 /// The C tables handed over to Rust and not dropped yet, newest last. The
@@ -160,9 +160,7 @@ fn top<'a, T: Face>(h: *mut c_void) -> SmartHierarchicalTable<'a, T> {
     hand_over(t)
 }
 
-/// `ActiveHierarchy`: C's `ACTIVE_HIERARCHY`.
-#[derive(Debug)]
-pub struct ActiveHierarchy;
+pub use crate::mix::c_hierarchy::{ActiveHierarchy, InactiveHierarchy};
 
 impl TableHierarchy for ActiveHierarchy {
     type TopLevelTableType = ActivePageDirectory;
@@ -174,62 +172,12 @@ impl TableHierarchy for ActiveHierarchy {
     }
 }
 
-/// `InactiveHierarchy`: a C `inactive_hierarchy`, which owns its directory
-/// frame on the C side.
-pub struct InactiveHierarchy {
-    h: *mut c_void,
-}
-
-impl fmt::Debug for InactiveHierarchy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut dir = 0;
-        unsafe { ffi::srp_hier_directory(self.h, &mut dir) };
-        write!(f, "InactiveHierarchy {{ directory_physical_address: P {:#010x}, in C }}", dir)
-    }
-}
-
 impl TableHierarchy for InactiveHierarchy {
     type TopLevelTableType = InactivePageDirectory;
 
     /// C's: the directory mapped temporarily in KernelLand.
     fn get_top_level_table(&mut self) -> SmartHierarchicalTable<InactivePageDirectory> {
-        top(self.h)
-    }
-}
-
-impl InactiveHierarchyTrait for InactiveHierarchy {
-    fn new() -> Self {
-        let mut h = core::ptr::null_mut();
-        unsafe { ffi::srp_hier_new(0, &mut h) };
-        InactiveHierarchy { h }
-    }
-
-    fn switch_to(&mut self) {
-        unsafe { ffi::srp_hier_switch_to(self.h) };
-    }
-
-    fn copy_active_kernel_space(&mut self) {
-        unsafe { ffi::srp_hier_copy_active_kernel_space(self.h) };
-    }
-
-    fn is_currently_active(&self) -> bool {
-        let mut out = 0;
-        unsafe { ffi::srp_hier_is_currently_active(self.h, &mut out) };
-        out != 0
-    }
-
-    unsafe fn from_currently_active() -> Self {
-        let mut h = core::ptr::null_mut();
-        ffi::srp_hier_new(1, &mut h);
-        InactiveHierarchy { h }
-    }
-}
-
-impl Drop for InactiveHierarchy {
-    /// C's: frees the UserLand page tables and the directory (a kernel panic
-    /// when it is the active hierarchy).
-    fn drop(&mut self) {
-        unsafe { ffi::srp_hier_drop(self.h, 0) };
+        top(self.c())
     }
 }
 
