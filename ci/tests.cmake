@@ -154,9 +154,10 @@ set_tests_properties(upstream.record PROPERTIES LABELS upstream TIMEOUT ${SR_HAN
 # every rung: 0 all upstream Rust, 1 the C frame allocator, 2 + the C i386
 # entries and tables under upstream's Rust hierarchy code, 3 + the C
 # hierarchies, 4 + the C bookkeeping, 5 + C kernel memory and mirrors, 6 all C
-# through the same glue (a rung that is not built fails). upstream.ladder_plant plants a
-# glue bug (a region handed to C also dropped on the Rust side) in a scratch
-# copy and checks that the ladder fails on rung 6 only. Each rung is built once
+# through the same glue (a rung that is not built fails).
+# upstream.ladder_plant plants a glue bug (a region handed to C also dropped
+# on the Rust side) in a scratch copy and checks that the ladder fails on
+# rung 6 only. Each rung is built once
 # and cached by its stamp. SKIPPED (77) without an upstream checkout, node,
 # clang or Debian's rustc with the wasm32 standard library.
 sr_srdiff_test(upstream.ladder upstream ladder --skip-missing --jobs 2
