@@ -54,7 +54,7 @@ def run(paths, rungs, jobs, root, out=print):
     base = {}
     rows = []
     failed = False
-    out("%-4s  %-38s  %-9s  %-44s  %s" % ("rung", "modules in C (bottom-up)", "passed", "first divergence", "build"))
+    out("%-4s  %-39s  %-9s  %-44s  %s" % ("rung", "modules in C (bottom-up)", "passed", "first divergence", "build"))
     for rung in rungs:
         impl = impls.rung_impl(rung)
         mods = [n for n, _ in b.LADDER[:rung]]
@@ -63,20 +63,20 @@ def run(paths, rungs, jobs, root, out=print):
         ok, why = impl.available()
         if not ok:
             failed = True
-            out("%-4d  %-38s  %-9s  NOT BUILT: %s" % (rung, label, "-", why))
+            out("%-4d  %-39s  %-9s  NOT BUILT: %s" % (rung, label, "-", why))
             continue
         t0, c0 = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
             impl.wasm()
         except impls.NotBuilt as e:
             failed = True
-            out("%-4d  %-38s  %-9s  NOT BUILT: %s" % (rung, label, "-", e))
+            out("%-4d  %-39s  %-9s  NOT BUILT: %s" % (rung, label, "-", e))
             continue
         except BuildError as e:
             failed = True
             lines = str(e).splitlines()
             why = next((l.split("error:", 1)[1].strip() for l in lines if "error:" in l), lines[0] if lines else "")
-            out("%-4d  %-38s  %-9s  NOT BUILT: build failed: %s" % (rung, label, "-", why))
+            out("%-4d  %-39s  %-9s  NOT BUILT: build failed: %s" % (rung, label, "-", why))
             log(str(e))
             continue
         c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -95,5 +95,5 @@ def run(paths, rungs, jobs, root, out=print):
                 first = d
         if passed != len(traces):
             failed = True
-        out("%-4d  %-38s  %3d/%-5d  %-44s  %s" % (rung, label, passed, len(traces), first or "-", built))
+        out("%-4d  %-39s  %3d/%-5d  %-44s  %s" % (rung, label, passed, len(traces), first or "-", built))
     return 1 if failed else 0

@@ -140,15 +140,18 @@ LADDER = [
 MIX_FRAME_ALLOCATOR = [("kernel/src/frame_allocator/mod.rs", "mix/frame_allocator.rs")]
 MIX_RUNGS = {
     1: (MIX_FRAME_ALLOCATOR, []),
+    2: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/entry.rs", "mix/i386_entry.rs"),
+                               ("kernel/src/paging/arch/i386/table.rs", "mix/i386_tables.rs")],
+        ["sr_mix_rust_kernel_memory", "sr_mix_rust_hierarchy", "sr_mix_c_hierarchy"]),
     3: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs")],
-        ["sr_mix_rust_kernel_memory"]),
+        ["sr_mix_rust_kernel_memory", "sr_mix_c_hierarchy"]),
     4: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs"),
                                ("kernel/src/paging/bookkeeping.rs", "mix/bookkeeping.rs")],
-        ["sr_mix_c_bookkeeping", "sr_mix_rust_kernel_memory"]),
+        ["sr_mix_c_bookkeeping", "sr_mix_rust_kernel_memory", "sr_mix_c_hierarchy"]),
     5: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/arch/i386/table.rs", "mix/table.rs"),
                                ("kernel/src/paging/bookkeeping.rs", "mix/bookkeeping.rs"),
                                ("kernel/src/paging/cross_process.rs", "mix/cross_process.rs")],
-        ["sr_mix_c_kernel_memory", "sr_mix_c_bookkeeping"]),
+        ["sr_mix_c_kernel_memory", "sr_mix_c_bookkeeping", "sr_mix_c_hierarchy"]),
     6: (MIX_FRAME_ALLOCATOR + [("kernel/src/paging/process_memory.rs", "mix/process_memory.rs"),
                                ("kernel/src/paging/cross_process.rs", "mix/cross_process.rs")],
         ["sr_mix_c_kernel_memory"]),
@@ -156,11 +159,11 @@ MIX_RUNGS = {
 # Below rung 5 the C tables use upstream's Rust KernelMemory (mix/kernel_memory_served.rs):
 # the C port's kernel memory and everything above it stay out of those builds.
 C_ABOVE_TABLES = ["c/kernel/kernel_memory.c", "c/kernel/cross_process.c", "c/kernel/process_memory.c"]
-MIX_NOT_BUILT = {
-    2: "no glue yet: upstream's Rust hierarchical_table.rs walks the i386 tables as Rust values in memory "
-       "(HierarchicalTable::entries, SmartHierarchicalTable over a raw pointer); Rust faces of the C "
-       "port's entry and table objects are not written (see docs/migration.md, \"The ladder\")",
-}
+# On rung 2 the hierarchical tables are upstream's Rust: C's tables call the
+# helpers of upstream's HierarchicalTable served by mix/i386_tables.rs, and
+# C's hierarchical_table.c stays out.
+C_HIERARCHY = ["c/kernel/hierarchical_table.c"]
+MIX_NOT_BUILT = {}
 
 # Our glue files, staged into the build tree of every mixed build.
 MIX_OURS = [
@@ -169,6 +172,7 @@ MIX_OURS = [
     ("mix/glue.rs", "ours/mix/glue.rs"),
     ("mix/frames.rs", "ours/mix/frames.rs"),
     ("mix/kernel_memory_served.rs", "ours/mix/kernel_memory_served.rs"),
+    ("mix/c_hierarchy.rs", "ours/mix/c_hierarchy.rs"),
     ("../cport/src/ffi.rs", "ours/mix/ffi.rs"),
 ]
 
@@ -215,14 +219,16 @@ def find_clang():
 
 
 def c_sources(cfgs=()):
-    """The C files of a build (all of them unless the Rust kernel memory serves
-    the C tables)."""
+    """The C files of a build (all of them unless the Rust kernel memory or
+    upstream's Rust hierarchical tables serve the C tables)."""
     out = []
     for d in C_DIRS:
         full = os.path.join(REPO, d)
         out += sorted(os.path.join(full, f) for f in os.listdir(full) if f.endswith(".c"))
     if "sr_mix_rust_kernel_memory" in cfgs:
         out = [f for f in out if os.path.relpath(f, REPO) not in C_ABOVE_TABLES]
+    if "sr_mix_rust_hierarchy" in cfgs:
+        out = [f for f in out if os.path.relpath(f, REPO) not in C_HIERARCHY]
     return out + [os.path.join(REPO, C_SHIM)]
 
 
@@ -244,6 +250,8 @@ def compile_c(cc, objdir, cfgs):
         if f.endswith(".o"):
             os.remove(os.path.join(objdir, f))
     lower = ["-DSRP_LOWER_ONLY"] if "sr_mix_rust_kernel_memory" in cfgs else []
+    if "sr_mix_rust_hierarchy" in cfgs:
+        lower.append("-DSRP_RUST_HIERARCHY")
     objs = []
     for src in c_sources(cfgs):
         obj = os.path.join(objdir, os.path.relpath(src, REPO).replace("/", "_")[:-2] + ".o")

@@ -16,7 +16,10 @@
  * machine's entry points (machine_reset, machine_read32, ...) do not exist
  * there: the functions using them are left out. */
 /* SRP_LOWER_ONLY: a build whose KernelMemory (and everything above it) is
- * not the C port's: the shim functions reaching them are left out. */
+ * not the C port's: the shim functions reaching them are left out.
+ * SRP_RUST_HIERARCHY: a build whose hierarchical tables are upstream's Rust
+ * (rung 2; hierarchical_table.c is not linked): the srp_th_* walks are left
+ * out. */
 #define malloc mach_alloc
 #define free mach_free
 #define SRP_ARM() do { } while (0)
@@ -482,9 +485,10 @@ int srp_check_range(void *pm, uint32_t addr, uint32_t size, uint32_t state_mask,
 	return SRP_OK;
 }
 
-/* Adapts the port's entry_callback to srp_entry_cb. */
 #endif
 
+#if !defined(SRP_LOWER_ONLY) || !defined(SRP_RUST_HIERARCHY) /* a C walk is linked */
+/* Adapts the port's entry_callback to srp_entry_cb. */
 typedef struct entry_ctx {
 	srp_entry_cb cb;
 	void *ctx;
@@ -495,6 +499,7 @@ static void entry_adapter(void *ctx, page_state state, uint32_t length)
 	entry_ctx *c = ctx;
 	c->cb(c->ctx, (uint32_t)state.kind, state.addr, length);
 }
+#endif
 
 #ifndef SRP_LOWER_ONLY /* C's ProcessMemory */
 int srp_for_every_entry(void *pm, uint32_t address, uint32_t length, srp_entry_cb cb, void *ctx)
@@ -650,6 +655,7 @@ int srp_hier_directory(void *h, uint32_t *out)
 	return SRP_OK;
 }
 
+#ifndef SRP_RUST_HIERARCHY /* C's TableHierarchy walks */
 int srp_th_map_frames(void *h, const uint32_t *frames, uint32_t n, uint32_t address, uint32_t flags)
 {
 	SRP_ARM();
@@ -692,6 +698,127 @@ int srp_th_find_available_virtual_space_aligned(void *h, uint32_t length, uint32
 	SRP_ARM();
 	*found = table_hierarchy_find_available_virtual_space_aligned(hier_of(h), length, start, end, alignment, out)
 	         ? 1u : 0u;
+	return SRP_OK;
+}
+
+#endif
+
+/* ---- the i386 entries and tables alone (rung 2) ---- */
+
+static hier_table table_of(const srp_table *t)
+{
+	hier_table h;
+	h.ops = t->ops;
+	h.entries = t->entries;
+	h.va = t->va;
+	return h;
+}
+
+static void put_table(srp_table *o, const hier_table *h)
+{
+	o->ops = h->ops;
+	o->entries = h->entries;
+	o->va = h->va;
+}
+
+int srp_entry_flags_from_rights(uint32_t rights, uint32_t *out)
+{
+	SRP_ARM();
+	*out = i386_entry_flags_from_rights(rights);
+	return SRP_OK;
+}
+
+int srp_entry_is_unused(const uint32_t *e, uint32_t *out)
+{
+	SRP_ARM();
+	*out = i386_entry_is_unused(e) ? 1u : 0u;
+	return SRP_OK;
+}
+
+int srp_entry_flags(const uint32_t *e, uint32_t *out)
+{
+	SRP_ARM();
+	*out = i386_entry_flags_of(e);
+	return SRP_OK;
+}
+
+int srp_entry_pointed_frame(const uint32_t *e, uint32_t *kind, uint32_t *addr)
+{
+	SRP_ARM();
+	page_state st = i386_entry_pointed_frame(e);
+	*kind = (uint32_t)st.kind;
+	*addr = st.kind == PAGE_STATE_PRESENT ? st.addr : 0;
+	return SRP_OK;
+}
+
+int srp_entry_set_unused(uint32_t *e, uint32_t *kind, uint32_t *addr)
+{
+	SRP_ARM();
+	page_state st = i386_entry_set_unused(e);
+	*kind = (uint32_t)st.kind;
+	*addr = st.kind == PAGE_STATE_PRESENT ? st.addr : 0;
+	return SRP_OK;
+}
+
+int srp_entry_set(uint32_t *e, uint32_t frame, uint32_t flags)
+{
+	SRP_ARM();
+	i386_entry_set(e, frame, flags);
+	return SRP_OK;
+}
+
+int srp_entry_set_guard(uint32_t *e)
+{
+	SRP_ARM();
+	i386_entry_set_guard(e);
+	return SRP_OK;
+}
+
+int srp_table_top(void *h, srp_table *out)
+{
+	SRP_ARM();
+	table_hierarchy *th = hier_of(h);
+	hier_table t;
+	th->get_top_level_table(th, &t);
+	put_table(out, &t);
+	return SRP_OK;
+}
+
+int srp_table_level(const srp_table *t, uint32_t *level, uint32_t *tlb_flush)
+{
+	SRP_ARM();
+	const table_ops *ops = t->ops;
+	*level = ops->level;
+	*tlb_flush = ops->tlb_flush ? 1u : 0u;
+	return SRP_OK;
+}
+
+int srp_table_get_child(const srp_table *t, uint32_t index, srp_table *child, uint32_t *kind)
+{
+	SRP_ARM();
+	hier_table self = table_of(t), c;
+	page_state_kind k = self.ops->get_child_table(&self, index, &c);
+	if (k == PAGE_STATE_PRESENT)
+		put_table(child, &c);
+	*kind = (uint32_t)k;
+	return SRP_OK;
+}
+
+int srp_table_create_child(const srp_table *t, uint32_t index, srp_table *child)
+{
+	SRP_ARM();
+	hier_table self = table_of(t), c;
+	self.ops->create_child_table(&self, index, &c);
+	put_table(child, &c);
+	return SRP_OK;
+}
+
+int srp_table_drop(const srp_table *t)
+{
+	SRP_ARM();
+	hier_table self = table_of(t);
+	if (self.ops->drop) /* the table's own Drop (table.c) */
+		self.ops->drop(&self);
 	return SRP_OK;
 }
 

@@ -141,12 +141,41 @@ int srp_hier_switch_to(void *h);
 int srp_hier_copy_active_kernel_space(void *h);
 int srp_hier_is_currently_active(void *h, uint32_t *out);
 int srp_hier_directory(void *h, uint32_t *out);
+/* srp_th_*: C's TableHierarchy walks (not in a build defining
+ * SRP_RUST_HIERARCHY, whose walks are upstream's Rust). */
 int srp_th_map_frames(void *h, const uint32_t *frames, uint32_t n, uint32_t address, uint32_t flags);
 int srp_th_guard(void *h, uint32_t address, uint32_t length);
 int srp_th_unmap(void *h, uint32_t address, uint32_t length, srp_frame_cb cb, void *ctx);
 int srp_th_for_every_entry(void *h, uint32_t address, uint32_t length, srp_entry_cb cb, void *ctx);
 int srp_th_find_available_virtual_space_aligned(void *h, uint32_t length, uint32_t start, uint32_t end,
                                                 uint32_t alignment, uint32_t *found, uint32_t *out);
+/* The i386 entries and tables alone (rung 2: upstream's Rust walks them).
+ * An entry `e` is a pointer to one i386_entry, a u32 inside a table (the
+ * layout both languages see). A table is a srp_table: the C port's
+ * hier_table (a mapped table: its operations, its entries, its kernel
+ * address) copied field by field, so that its layout is the shim's, not the
+ * port's. A table out of srp_table_top, srp_table_get_child (kind
+ * PAGE_STATE_PRESENT) or srp_table_create_child must go to srp_table_drop
+ * once (an inactive table's window is then unmapped: the table's own drop,
+ * not hier_table_drop). `kind` is a
+ * page_state_kind: 0 available, 1 guarded, 2 present (then `addr`). */
+typedef struct srp_table {
+	const void *ops;
+	uint32_t *entries;
+	uint32_t va;
+} srp_table;
+int srp_entry_flags_from_rights(uint32_t rights, uint32_t *out);
+int srp_entry_is_unused(const uint32_t *e, uint32_t *out);
+int srp_entry_flags(const uint32_t *e, uint32_t *out);
+int srp_entry_pointed_frame(const uint32_t *e, uint32_t *kind, uint32_t *addr);
+int srp_entry_set_unused(uint32_t *e, uint32_t *kind, uint32_t *addr);
+int srp_entry_set(uint32_t *e, uint32_t frame, uint32_t flags);
+int srp_entry_set_guard(uint32_t *e);
+int srp_table_top(void *h, srp_table *out);
+int srp_table_level(const srp_table *t, uint32_t *level, uint32_t *tlb_flush);
+int srp_table_get_child(const srp_table *t, uint32_t index, srp_table *child, uint32_t *kind);
+int srp_table_create_child(const srp_table *t, uint32_t index, srp_table *child);
+int srp_table_drop(const srp_table *t);
 int srp_bk_new(void **out);
 int srp_bk_drop(void *bk);
 int srp_bk_mapping_at(void *bk, uint32_t address, srp_mapping_info *info, const void **used);

@@ -28,6 +28,17 @@ pub struct SrpMappingInfo {
     pub frames_kind: u32,
 }
 
+/// `srp_table`: a table of the C port (its operations, its entries, its
+/// kernel address), as the shim copies it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+#[allow(dead_code)]
+pub struct SrpTable {
+    pub ops: *const c_void,
+    pub entries: *mut u32,
+    pub va: u32,
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, Default, Debug)]
 pub struct SrpRegion {
@@ -182,6 +193,31 @@ extern "C" {
         found: *mut u32,
         out: *mut u32,
     ) -> c_int;
+    // The i386 entries and tables alone (rung 2); see srp.h.
+    #[allow(dead_code)]
+    pub fn srp_entry_flags_from_rights(rights: u32, out: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_entry_is_unused(e: *const u32, out: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_entry_flags(e: *const u32, out: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_entry_pointed_frame(e: *const u32, kind: *mut u32, addr: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_entry_set_unused(e: *mut u32, kind: *mut u32, addr: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_entry_set(e: *mut u32, frame: u32, flags: u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_entry_set_guard(e: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_table_top(h: *mut c_void, out: *mut SrpTable) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_table_level(t: *const SrpTable, level: *mut u32, tlb_flush: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_table_get_child(t: *const SrpTable, index: u32, child: *mut SrpTable, kind: *mut u32) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_table_create_child(t: *const SrpTable, index: u32, child: *mut SrpTable) -> c_int;
+    #[allow(dead_code)]
+    pub fn srp_table_drop(t: *const SrpTable) -> c_int;
     #[allow(dead_code)]
     pub fn srp_bk_new(out: *mut *mut c_void) -> c_int;
     #[allow(dead_code)]

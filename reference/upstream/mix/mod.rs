@@ -13,3 +13,5 @@ pub mod glue;
 pub mod frames;
 #[cfg(sr_mix_rust_kernel_memory)]
 pub mod kernel_memory_served;
+#[cfg(sr_mix_c_hierarchy)]
+pub mod c_hierarchy;

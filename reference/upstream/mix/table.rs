@@ -1,37 +1,22 @@
 //! C replaces Rust: upstream's `paging/arch/i386/table.rs` (`ActiveHierarchy`,
 //! `InactiveHierarchy`) over the C port's `arch/i386/table.c` and
-//! `hierarchical_table.c` (rung 5). Upstream's traits (`TableHierarchy`,
+//! `hierarchical_table.c` (rungs 3 to 5). Upstream's traits (`TableHierarchy`,
 //! `InactiveHierarchyTrait`, from its unmodified `hierarchical_table.rs`) are
 //! implemented by calling C for every operation, as upstream's own
 //! `DynamicHierarchy` does for its two hierarchies: the tables are walked and
 //! changed by C only. Frames cross as plain addresses (`map_to_from_iterator`
 //! collects the iterator; `unmap` calls the Rust callback for each frame C
-//! unmaps); the hierarchy owns its directory frame on the C side.
+//! unmaps); the hierarchy owns its directory frame on the C side
+//! (`mix/c_hierarchy.rs`, shared with rung 2).
 
-use core::fmt;
 use std::os::raw::c_void;
 
-use super::super::super::hierarchical_table::{InactiveHierarchyTrait, PageState, SmartHierarchicalTable, TableHierarchy};
+use super::super::super::hierarchical_table::{PageState, SmartHierarchicalTable, TableHierarchy};
 use super::super::super::MappingAccessRights;
 use crate::mem::{PhysicalAddress, VirtualAddress};
 use crate::mix::glue::{ffi, u32_of};
 
-/// `ActiveHierarchy`: the hierarchy in cr3.
-#[derive(Debug)]
-pub struct ActiveHierarchy;
-
-/// `InactiveHierarchy`: a C `inactive_hierarchy`.
-pub struct InactiveHierarchy {
-    h: *mut c_void,
-}
-
-impl fmt::Debug for InactiveHierarchy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut dir = 0;
-        unsafe { ffi::srp_hier_directory(self.h, &mut dir) };
-        write!(f, "InactiveHierarchy {{ directory_physical_address: P {:#010x}, in C }}", dir)
-    }
-}
+pub use crate::mix::c_hierarchy::{ActiveHierarchy, InactiveHierarchy};
 
 extern "C" fn frame_cb<C: FnMut(PhysicalAddress)>(ctx: *mut c_void, paddr: u32) {
     // SAFETY: ctx is the `&mut C` passed below, live for the call.
@@ -103,44 +88,8 @@ fn active(_: &mut ActiveHierarchy) -> *mut c_void {
 }
 
 fn inactive(h: &mut InactiveHierarchy) -> *mut c_void {
-    h.h
+    h.c()
 }
 
 c_table_hierarchy!(ActiveHierarchy, active);
 c_table_hierarchy!(InactiveHierarchy, inactive);
-
-impl InactiveHierarchyTrait for InactiveHierarchy {
-    fn new() -> Self {
-        let mut h = core::ptr::null_mut();
-        unsafe { ffi::srp_hier_new(0, &mut h) };
-        InactiveHierarchy { h }
-    }
-
-    fn switch_to(&mut self) {
-        unsafe { ffi::srp_hier_switch_to(self.h) };
-    }
-
-    fn copy_active_kernel_space(&mut self) {
-        unsafe { ffi::srp_hier_copy_active_kernel_space(self.h) };
-    }
-
-    fn is_currently_active(&self) -> bool {
-        let mut out = 0;
-        unsafe { ffi::srp_hier_is_currently_active(self.h, &mut out) };
-        out != 0
-    }
-
-    unsafe fn from_currently_active() -> Self {
-        let mut h = core::ptr::null_mut();
-        ffi::srp_hier_new(1, &mut h);
-        InactiveHierarchy { h }
-    }
-}
-
-impl Drop for InactiveHierarchy {
-    fn drop(&mut self) {
-        // SAFETY: ours; C frees the tables and the directory (a kernel panic
-        // when it is the active hierarchy, as upstream).
-        unsafe { ffi::srp_hier_drop(self.h, 0) };
-    }
-}
