@@ -185,7 +185,7 @@ set_tests_properties(tool.mutants_smoke PROPERTIES LABELS tool TIMEOUT ${SR_HANG
                      RUN_SERIAL ON ENVIRONMENT "${SR_TEST_ENV}")
 
 # tool.panic_points: every panic point of the port (panic, kassert, EXPECT,
-# UNWRAP, arch_panic, ck_add/ck_sub/ck_mul in c/kernel/ and the inline
+# UNWRAP, mach_panic, ck_add/ck_sub/ck_mul in c/kernel/ and the inline
 # helpers) has a row in docs/panic_points.md, and each row's claim holds: the
 # named corpus trace panics there, or no corpus trace does.
 add_test(NAME tool.panic_points COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/harness/panic_points.py --check)
