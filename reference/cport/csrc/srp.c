@@ -73,13 +73,21 @@ static srp_region srp_region_of(const physical_mem_region *p)
 	return r;
 }
 
+/* `size` bytes of kernel heap for an object the Rust side will own; a
+ * kernel panic when the heap is exhausted. */
+static void *heap_box(size_t size)
+{
+	void *p = mach_alloc(size);
+	if (!p)
+		mach_panic("srp: kernel heap exhausted");
+	return p;
+}
+
 /* A mapping moved to the kernel heap, for a caller that owns it from then
  * on (srp_mapping_drop). */
 static void *box_mapping(const mapping *m)
 {
-	mapping *boxed = mach_alloc(sizeof(*boxed));
-	if (!boxed)
-		mach_panic("srp: kernel heap exhausted");
+	mapping *boxed = heap_box(sizeof(*boxed));
 	*boxed = *m;
 	return boxed;
 }
@@ -99,14 +107,6 @@ static int mirror_out(kernel_error e, cross_process_mapping *c, srp_err *err, vo
 	*len = cross_process_mapping_len(c);
 	*out = c;
 	return SRP_OK;
-}
-
-static cross_process_mapping *new_mirror_box(void)
-{
-	cross_process_mapping *c = mach_alloc(sizeof(*c));
-	if (!c)
-		mach_panic("srp: kernel heap exhausted");
-	return c;
 }
 #endif
 
@@ -349,9 +349,7 @@ int srp_shared_frame_count(void *s, uint32_t *out)
 int srp_process_new(void **out)
 {
 	SRP_ARM();
-	process_memory *pm = mach_alloc(sizeof(*pm));
-	if (!pm)
-		mach_panic("srp: kernel heap exhausted");
+	process_memory *pm = heap_box(sizeof(*pm));
 	process_memory_default(pm);
 	*out = pm;
 	return SRP_OK;
@@ -450,7 +448,7 @@ int srp_mirror_mapping(void *pm, uint32_t address, uint32_t length, srp_err *err
 {
 	SRP_ARM();
 	*out = 0;
-	cross_process_mapping *c = new_mirror_box();
+	cross_process_mapping *c = heap_box(sizeof(*c));
 	return mirror_out(process_memory_mirror_mapping(pm, address, length, c), c, err, out, addr, len);
 }
 
@@ -607,9 +605,7 @@ static table_hierarchy *hier_of(void *h)
 int srp_hier_new(int from_currently_active, void **out)
 {
 	SRP_ARM();
-	inactive_hierarchy *h = mach_alloc(sizeof(*h));
-	if (!h)
-		mach_panic("srp: kernel heap exhausted");
+	inactive_hierarchy *h = heap_box(sizeof(*h));
 	if (from_currently_active)
 		inactive_hierarchy_from_currently_active(h);
 	else
@@ -825,9 +821,7 @@ int srp_table_drop(const srp_table *t)
 int srp_bk_new(void **out)
 {
 	SRP_ARM();
-	userspace_bookkeeping *bk = mach_alloc(sizeof(*bk));
-	if (!bk)
-		mach_panic("srp: kernel heap exhausted");
+	userspace_bookkeeping *bk = heap_box(sizeof(*bk));
 	userspace_bookkeeping_new(bk);
 	*out = bk;
 	return SRP_OK;
@@ -918,9 +912,7 @@ int srp_mapping_new(uint32_t address, uint32_t kind, const srp_region *regions, 
 	} else {
 		f = mapping_frames_none();
 	}
-	mapping *boxed = mach_alloc(sizeof(*boxed));
-	if (!boxed)
-		mach_panic("srp: kernel heap exhausted");
+	mapping *boxed = heap_box(sizeof(*boxed));
 	kernel_error e = mapping_new(address, f, offset, length, (memory_type)ty, flags, boxed);
 	put_err(err, e);
 	*out = 0;
@@ -945,7 +937,7 @@ int srp_mirror_of_mapping(const void *m, uint32_t offset, uint32_t length, srp_e
 {
 	SRP_ARM();
 	*out = 0;
-	cross_process_mapping *c = new_mirror_box();
+	cross_process_mapping *c = heap_box(sizeof(*c));
 	return mirror_out(cross_process_mapping_mirror_mapping(m, offset, length, c), c, err, out, addr, len);
 }
 #endif
