@@ -297,11 +297,21 @@ static bool parse_name(runner *r, tok t)
 	return true;
 }
 
+/* TYPE: a MemoryType variant name, exact and case sensitive (the inverse
+ * of the port's memory_type_name). */
 static bool parse_type(runner *r, tok t, memory_type *out)
 {
-	if (!memory_type_from_name(t.s, t.n, out))
-		return bad(r, "unknown memory type", t);
-	return true;
+	for (unsigned i = 0; i < MEMORY_TYPE_COUNT; i++) {
+		const char *name = memory_type_name((memory_type)i);
+		size_t k = 0;
+		while (k < t.n && name[k] == t.s[k])
+			k++;
+		if (k == t.n && name[k] == '\0') {
+			*out = (memory_type)i;
+			return true;
+		}
+	}
+	return bad(r, "unknown memory type", t);
 }
 
 static bool parse_rights(runner *r, tok t, mapping_access_rights *out)

@@ -89,14 +89,14 @@ static bk_node *split(bk_node *x)
 	return y;
 }
 
-/* The gap before entry e: what find_available_space measures (0 where the
- * previous mapping ends past e's start, which live states never have). */
+/* The gap before entry e: what find_available_space measures. Mappings
+ * never overlap, so the previous one ends at or before e's start. */
 static uint32_t gap_before(const bk_entry *e)
 {
 	uint32_t end = e->prev ? e->prev->m.address + e->prev->m.length : 0x00200000u;
 	if (e->prev && end == 0)
 		return 0; /* the previous mapping reaches the top of the address space */
-	return e->m.address >= end ? e->m.address - end : 0;
+	return e->m.address - end;
 }
 
 /* Inserts entry e (its key k absent) below x, and into the list of
@@ -284,7 +284,6 @@ static void bk_insert(userspace_bookkeeping *bk, mapping m)
 	}
 	if (next_elsewhere)
 		tree_set_gap(bk->root, e->next->m.address, gap_before(e->next));
-	bk->count++;
 }
 
 /* BTreeMap::remove of the mapping at `address`, checked to be `length`
@@ -310,7 +309,6 @@ static bk_entry *bk_remove(userspace_bookkeeping *bk, vaddr_t address, uint32_t 
 		bk->height--;
 		mach_free(r);
 	}
-	bk->count--;
 	if (next_elsewhere)
 		tree_set_gap(bk->root, e->next->m.address, gap_before(e->next));
 	return e;
@@ -325,7 +323,6 @@ void userspace_bookkeeping_new(userspace_bookkeeping *bk)
 	bk->root = 0;
 	bk->first = 0;
 	bk->height = 0;
-	bk->count = 0;
 	EXPECT(mapping_new(land_start_addr(&KERNEL_LAND), mapping_frames_none(), 0, land_length(&KERNEL_LAND),
 	                   MEMORY_TYPE_RESERVED, 0, &kl),
 	       "Cannot create KernelLand system_reserved mapping");
@@ -344,7 +341,6 @@ void userspace_bookkeeping_drop(userspace_bookkeeping *bk)
 	bk->root = 0;
 	bk->first = 0;
 	bk->height = 0;
-	bk->count = 0;
 	/* the mappings in ascending address order (BTreeMap's drop order) */
 	while (e) {
 		bk_entry *next = e->next;

@@ -122,22 +122,30 @@ void kernel_memory_guard(kernel_memory *km, vaddr_t address, uint32_t length)
 	table_hierarchy_guard(kernel_memory_get_hierarchy(km), address, length);
 }
 
-/* Keeps the last state for_every_entry reports. */
+/* Option<PageState>: upstream's `let mut mapping = None`. */
+typedef struct page_state_option {
+	bool some;
+	page_state state;
+} page_state_option;
+
+/* The closure of mapping_state: mapping = Some(state). */
 static void record_state(void *ctx, page_state state, uint32_t length)
 {
 	(void)length;
-	page_state *s = ctx;
-	*s = state;
+	page_state_option *found = ctx;
+	found->some = true;
+	found->state = state;
 }
 
 /* KernelMemory::mapping_state */
 page_state kernel_memory_mapping_state(kernel_memory *km, vaddr_t addr)
 {
-	page_state s = { PAGE_STATE_AVAILABLE, 0 };
+	page_state_option found = { .some = false }; /* upstream's `mapping` */
 	vaddr_t addr_aligned = align_down(addr, PAGE_SIZE);
 	kassert(land_contains_address(&KERNEL_LAND, addr), "mapping_state: address not in KernelLand");
-	table_hierarchy_for_every_entry(kernel_memory_get_hierarchy(km), addr_aligned, PAGE_SIZE, record_state, &s);
-	return s;
+	table_hierarchy_for_every_entry(kernel_memory_get_hierarchy(km), addr_aligned, PAGE_SIZE, record_state, &found);
+	kassert(found.some, "mapping_state: called `Option::unwrap()` on a `None` value");
+	return found.state;
 }
 
 /* Frees a frame that only the page tables tracked. */

@@ -38,19 +38,3 @@ const char *memory_type_name(memory_type ty)
 {
 	return (unsigned)ty < MEMORY_TYPE_COUNT ? type_names[ty] : "?";
 }
-
-/* Parses a MemoryType variant name of n bytes. */
-bool memory_type_from_name(const char *s, size_t n, memory_type *out)
-{
-	for (unsigned i = 0; i < MEMORY_TYPE_COUNT; i++) {
-		const char *name = type_names[i];
-		size_t k = 0;
-		while (k < n && name[k] && name[k] == s[k])
-			k++;
-		if (k == n && name[k] == '\0') {
-			*out = (memory_type)i;
-			return true;
-		}
-	}
-	return false;
-}

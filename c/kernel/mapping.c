@@ -137,6 +137,10 @@ frame_iter frame_iter_vec(const region_vec *v)
 	return frame_iter_over(v->items, v->len, 0, USIZE_MAX);
 }
 
+/* MappingFramesIt::None: the iterator of a mapping without frames, over no
+ * regions (yields nothing). */
+static const frame_iter mapping_frames_it_none;
+
 /* Mapping::frames_it: skip(phys_offset / PAGE_SIZE).take(length / PAGE_SIZE) */
 frame_iter mapping_frames_it(const mapping *m)
 {
@@ -146,7 +150,7 @@ frame_iter mapping_frames_it(const mapping *m)
 	else if (m->frames.kind == MAPPING_FRAMES_SHARED)
 		v = &m->frames.shared->regions;
 	if (!v)
-		return frame_iter_over(0, 0, 0, 0);
+		return mapping_frames_it_none;
 	return frame_iter_over(v->items, v->len, m->offset / PAGE_SIZE, m->length / PAGE_SIZE);
 }
 

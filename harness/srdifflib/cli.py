@@ -30,7 +30,8 @@
                  finding), the invariant checker runs in the loop; exit 1
                  on any finding, 77 when afl-fuzz is missing
   srdiff mutants [--seed N] [--count N] [--fuzz-time S]
-                 mutation score of diff corpus/ + check + fuzz on mutants
+                 mutation score of diff corpus/ + check + fuzz (+ the
+                 port's unit tests) on mutants
                  of c/kernel/ (see harness/srdifflib/mutants.py)
   srdiff encode TRACE OUT / srdiff decode CASE
                  trace <-> the fuzz harness's binary encoding
@@ -448,6 +449,8 @@ def parser():
     mu.add_argument("--resummarize", metavar="JSON", help="print the summary of an earlier run (its mutants.json) "
                     "again with the current --reasons, and stop")
     mu.add_argument("--no-tce", action="store_true", help="count every compiling mutant (no trivial compiler equivalence)")
+    mu.add_argument("--no-unit", dest="unit", action="store_false",
+                    help="do not run the port's unit tests as the last detector")
     en = sub.add_parser("encode", help="trace to binary case")
     en.add_argument("trace")
     en.add_argument("out")

@@ -38,7 +38,15 @@ On each mutant, in order, until one kills it:
   1. `srdiff diff --impl c corpus/` against the goldens (batch mode);
   2. `srdiff check corpus/` (the invariant checker);
   3. only on survivors, and when --fuzz-time > 0: `srdiff fuzz
-     --stop-on-first --time S` (c against ref, the checker in the loop).
+     --stop-on-first --time S` (c against ref, the checker in the loop);
+  4. only on survivors, unless --no-unit: the port's own unit tests
+     (c/kernel/tests/unit_tests.c, the CTest `unit_tests`), which call
+     what no operation of TRACE_FORMAT reaches (KernelMemory's own API,
+     PhysicalMemRegion::new_unchecked, a page table's get_child_table).
+
+Steps 1-3 are the trace-level detectors; step 4 runs last so that the
+report gives both scores: what the corpus, the checker and fuzzing kill
+on their own, and what the unit tests add.
 
 Mutants are built with -ftrivial-auto-var-init=pattern (see
 UNINIT_PATTERN). A mutant that makes
@@ -425,6 +433,9 @@ class Worker:
         yield "diff", [py, SRDIFF, "diff", "--impl", "c", "--quiet", "--jobs", "1", corpus], limits["diff"]
         yield "check", [py, SRDIFF, "check", "--quiet", "--jobs", "1", corpus], limits["check"]
 
+    def unit_argv(self):
+        return [os.path.join(self.plain, "unit_tests")]
+
     def fuzz_argv(self, a):
         return [sys.executable, SRDIFF, "fuzz", "--time", str(a.fuzz_time), "--stop-on-first", "--jobs", "1",
                 "--jobs-replay", "1", "--harness", os.path.join(self.afl, "fuzz_diff"),
@@ -471,6 +482,17 @@ class Worker:
                     return
                 if rc != 0:
                     m.verdict, m.by = "error", "fuzz exit %s: %s" % (rc, out.strip().splitlines()[-1:] or "")
+                    return
+            if getattr(a, "unit", True):
+                if not self.make(["unit_tests"]):
+                    m.verdict, m.by = "stillborn", "unit_tests does not compile"
+                    return
+                rc, secs, out = run_bounded(self.unit_argv(), env, limits["unit"])
+                if rc != 0:  # a failed check, an unexpected panic, a crash or a hang
+                    m.verdict, m.by = "killed", "unit" + (" (hang)" if rc is None else "")
+                    fail = re.search(r"^FAIL (.*)$", out or "", re.M)
+                    if fail:
+                        m.by += ": " + fail.group(1)[:120]
                     return
             m.verdict, m.by = "survived", None
         finally:
@@ -587,7 +609,7 @@ def resummarize(a):
         for k in Mutant.__slots__:
             setattr(m, k, tuple(d[k]) if isinstance(d[k], list) else d[k])
         (chosen if d["counted"] else excluded).append(m)
-    a.seed, a.fuzz_time, a.slice = rec["seed"], rec["fuzz_time"], rec.get("slice")
+    a.seed, a.fuzz_time, a.slice, a.unit = rec["seed"], rec["fuzz_time"], rec.get("slice"), rec.get("unit", False)
     return summary(a, chosen, os.path.dirname(os.path.abspath(a.resummarize)), rec["secs"], excluded)
 
 
@@ -643,6 +665,15 @@ def cmd_mutants(a):
             log("srdiff mutants: the unmutated tree fails `%s` (exit %s); nothing to measure\n%s" % (name, rc, tail))
             return 1
         limits[name] = max(30.0, 10 * secs)  # a hang guard, 10x the unmutated time
+    if getattr(a, "unit", True):
+        if not base.make(["unit_tests"]):
+            log("srdiff mutants: unit_tests of the unmutated tree does not build")
+            return 1
+        rc, secs, tail = run_bounded(base.unit_argv(), base.env(), 600)
+        if rc != 0:
+            log("srdiff mutants: the unmutated tree fails its unit tests (exit %s); nothing to measure\n%s" % (rc, tail))
+            return 1
+        limits["unit"] = max(30.0, 10 * secs)
     if a.fuzz_time > 0:
         # the fuzz step too: a finding on the unmutated tree would "kill"
         # every mutant that reaches it
@@ -711,12 +742,18 @@ def summary(a, chosen, out, secs, excluded=()):
     n_eq = sum(m.tce == "equivalent" for m in excluded)
     n_dup = sum(m.tce == "duplicate" for m in excluded)
     n_sb = sum(m.tce == "stillborn" for m in excluded)
+    unit = getattr(a, "unit", True)
     lines = ["mutation score: %d/%d killed (%.1f%%) -- seed %d, %d generated, %d TCE-equivalent, %d TCE-duplicate, "
-             "%d stillborn, %d counted, %d errors, fuzz %d s, %.0f s" %
+             "%d stillborn, %d counted, %d errors, fuzz %d s, unit tests %s, %.0f s" %
              (len(killed), counted, 100.0 * len(killed) / counted if counted else 0.0, a.seed,
               len(chosen) + len(excluded), n_eq, n_dup, n_sb + len(stillborn), len(chosen) - len(stillborn),
-              len(errors), a.fuzz_time, secs),
+              len(errors), a.fuzz_time, "on" if unit else "off", secs),
              "killed by: " + (", ".join("%s %d" % kv for kv in sorted(by.items())) or "none") + afl_note]
+    if unit:
+        traces = len(killed) - by.get("unit", 0)
+        lines.append("trace-level score (diff corpus/ + check + fuzz, without the unit tests): %d/%d killed (%.1f%%); "
+                     "the unit tests killed %d more" % (traces, counted, 100.0 * traces / counted if counted else 0.0,
+                                                        by.get("unit", 0)))
     if survived:
         lines.append("surviving mutants (file:line, operator, change, reason):")
         for m in survived:
@@ -741,7 +778,7 @@ def summary(a, chosen, out, secs, excluded=()):
     if not getattr(a, "resummarize", None):
         # every verdict, to print the summary again later (--resummarize)
         # with a reasons file written after the run
-        rec = {"seed": a.seed, "fuzz_time": a.fuzz_time, "secs": secs, "slice": getattr(a, "slice", None),
+        rec = {"seed": a.seed, "fuzz_time": a.fuzz_time, "secs": secs, "slice": getattr(a, "slice", None), "unit": unit,
                "mutants": [dict({k: getattr(m, k) for k in Mutant.__slots__}, counted=m in chosen)
                            for m in list(excluded) + list(chosen)]}
         name_json = "mutants.json" if not getattr(a, "slice", None) else "mutants-%s.json" % a.slice.replace(":", "-")

@@ -101,6 +101,13 @@ def test_mutants(tmp):
                    "--match", r"frame_allocator\.c:\d+ DEL set_bit\(i, free\);"])
     if rc != 0 or not re.search(r"mutation score: 1/1 killed", out):
         return fail("the mutant that deletes set_bit in set_bits_area was not killed")
+    # a mutant no trace reaches (a page table asked for a child) survives
+    # the trace-level steps and dies by the unit tests
+    rc, out = run(["mutants", "--count", "1", "--fuzz-time", "0", "--jobs", "1", "--out", out_dir,
+                   "--match", r"table\.c:\d+ DEL panic\(\"An inactive page table has no children"])
+    if rc != 0 or not re.search(r"mutation score: 1/1 killed", out) or "killed by: unit 1" not in out \
+            or not re.search(r"trace-level score .*: 0/1 killed", out):
+        return fail("the unit tests did not kill the mutant that deletes the inactive page table's panic:\n" + out)
     return 0
 
 

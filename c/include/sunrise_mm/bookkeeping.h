@@ -60,7 +60,6 @@ typedef struct userspace_bookkeeping {
 	bk_node *root;  /* NULL when empty */
 	bk_entry *first; /* lowest address */
 	uint32_t height; /* levels of the tree (1: the root is a leaf) */
-	uint32_t count;
 } userspace_bookkeeping;
 
 /* QueryMemory: either an Available mapping made up for a hole, or a

@@ -9,7 +9,6 @@
  *   memory_state_ty                        MemoryState::ty
  *   memory_type_get_memory_state           MemoryType::get_memory_state
  *   memory_type_name                       <MemoryType as Debug>::fmt
- *   memory_type_from_name                  (no counterpart: parses a Debug name)
  */
 /* Plain values: nothing here allocates or keeps state. */
 #ifndef SR_LIBKERN_H
@@ -78,9 +77,5 @@ memory_state memory_type_get_memory_state(memory_type ty);
 /* <MemoryType as Debug>::fmt: the variant name ("Normal"), a static
  * string; "?" for a value outside the enum. */
 const char *memory_type_name(memory_type ty);
-/* The inverse of memory_type_name over the `n` bytes at `s` (exact, case
- * sensitive), in *out; false when no variant has that name. No upstream
- * counterpart (the trace parser's). */
-bool memory_type_from_name(const char *s, size_t n, memory_type *out);
 
 #endif

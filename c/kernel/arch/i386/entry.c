@@ -19,7 +19,7 @@ i386_entry_flags i386_entry_flags_from_rights(mapping_access_rights rights)
 /* HierarchicalEntry::pointed_frame */
 page_state i386_entry_pointed_frame(const i386_entry *e)
 {
-	page_state s = { PAGE_STATE_AVAILABLE, 0 };
+	page_state s = { .kind = PAGE_STATE_AVAILABLE }; /* Available carries no address */
 	i386_entry_flags f = i386_entry_flags_of(e);
 	if (f & I386_ENTRY_PRESENT) {
 		s.kind = PAGE_STATE_PRESENT;
