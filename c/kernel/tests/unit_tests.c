@@ -31,7 +31,11 @@ static void fresh(paddr_t start, paddr_t end)
 	machine_reset();
 	frame_allocator_init_all_reserved();
 	frame_allocator_mark_area_free(start, end);
+	machine_heap_meter(1); /* every kernel-heap block from here is counted */
 }
+
+/* CHECK that every kernel-heap block taken since fresh() is freed. */
+#define CHECK_HEAP_EMPTY() CHECK(machine_heap_metered_live() == 0)
 
 static void test_frame_allocator(void)
 {
@@ -52,6 +56,10 @@ static void test_frame_allocator(void)
 	CHECK(v.len == 2 && v.items[0].start_addr == 0x1000 && v.items[0].frames == 1 &&
 	      v.items[1].start_addr == 0x7000 && v.items[1].frames == 2);
 	CHECK(frame_allocator_free_count() == 0);
+	region_vec_drop(&v);
+	CHECK(frame_allocator_free_count() == 3);
+	/* a dropped vector is empty (its contract): dropping it again is a no-op */
+	CHECK(v.len == 0 && v.cap == 0 && v.items == NULL && region_vec_frame_count(&v) == 0);
 	region_vec_drop(&v);
 	CHECK(frame_allocator_free_count() == 3);
 	/* exhaustion frees what was collected */
@@ -153,6 +161,7 @@ static void test_bookkeeping(void)
 	CHECK(KERR_IS_OK(userspace_bookkeeping_is_vacant(&bk, keys[1] - 0x800, 0x801, &vacant)) && !vacant);
 	CHECK(KERR_IS_OK(userspace_bookkeeping_is_vacant(&bk, keys[1] - 0x800, 0x800, &vacant)) && vacant);
 	userspace_bookkeeping_drop(&bk);
+	CHECK_HEAP_EMPTY();
 }
 
 /* Upstream's linear find_available_space, for comparison. */
@@ -202,6 +211,7 @@ static void test_find_available_space(void)
 		CHECK(e1.kind == e2.kind && x == y);
 	}
 	userspace_bookkeeping_drop(&bk);
+	CHECK_HEAP_EMPTY();
 }
 
 /* ---- the B+-tree against a sorted-array oracle ---- */
@@ -374,6 +384,7 @@ static void test_btree_shapes(void)
 	}
 	CHECK(ok && checks_ok && btree_ok(&bk, &o));
 	CHECK(bk.root == NULL && bk.first == NULL && bk.height == 0);
+	CHECK_HEAP_EMPTY(); /* the reserved mappings went too: nothing is left */
 	CHECK(userspace_bookkeeping_first(&bk) == NULL);
 	CHECK(userspace_bookkeeping_mapping_at_or_following(&bk, 0) == NULL);
 	CHECK(userspace_bookkeeping_mapping_at_or_preceding(&bk, 0xffffffffu) == NULL);
@@ -394,6 +405,7 @@ static void test_btree_shapes(void)
 		ok &= bt_remove(&bk, &o, o.n - 1);
 	CHECK(ok && btree_ok(&bk, &o) && bk.root == NULL);
 	userspace_bookkeeping_drop(&bk);
+	CHECK_HEAP_EMPTY();
 }
 
 /* 10^5 random operations against the oracle: add (vacant or not), remove
@@ -490,6 +502,7 @@ static void test_btree_random(void)
 	CHECK(btree_ok(&bk, &o));
 	userspace_bookkeeping_drop(&bk);
 	CHECK(bk.root == NULL && bk.first == NULL);
+	CHECK_HEAP_EMPTY();
 }
 
 static void test_mapping(void)
@@ -523,6 +536,7 @@ static void test_mapping(void)
 	CHECK(e.kind == KERR_INVALID_ADDRESS && e.address == 0x4000 && s->refcount == 1);
 	shared_frames_drop(s);
 	CHECK(frame_allocator_free_count() == 1024);
+	CHECK_HEAP_EMPTY();
 }
 
 static void test_entries_and_lands(void)
@@ -565,6 +579,16 @@ static void last_state(void *ctx, page_state state, uint32_t length)
 	*(page_state *)ctx = state;
 }
 
+/* Entry `i` of the top-level table of `h`. */
+static i386_entry dir_entry(table_hierarchy *h, uint32_t i)
+{
+	hier_table top;
+	h->get_top_level_table(h, &top);
+	i386_entry e = top.entries[i];
+	hier_table_drop(&top);
+	return e;
+}
+
 /* The state of the page at `va` in `h`. */
 static page_state hier_state(table_hierarchy *h, vaddr_t va)
 {
@@ -603,12 +627,38 @@ static void test_hierarchy(void)
 	vaddr_t found;
 	CHECK(table_hierarchy_find_available_virtual_space_aligned(h, 0x1000, 0x00800000, 0x01000000, 0x1000, &found) &&
 	      found == 0x00c00000);
+	static uint32_t first_word[1024]; /* of each frame in [0x00400000, 0x00800000) */
+	for (uint32_t i = 0; i < 1024; i++)
+		memcpy(&first_word[i], sim_phys_page(0x00400000 + i * PAGE_SIZE), 4);
 	table_hierarchy_unmap(h, 0x00801000, 0x1000, count_unmapped, &unmapped);
 	CHECK(frame_allocator_free_count() == before - 1 && unmapped == 0);
 	CHECK(hier_state(h, 0x00800000).kind == PAGE_STATE_GUARDED);
 	CHECK(hier_state(h, 0x00801000).kind == PAGE_STATE_AVAILABLE);
 	CHECK(hier_state(h, 0x00bff000).kind == PAGE_STATE_GUARDED);
 	CHECK(hier_state(h, 0x00c00000).kind == PAGE_STATE_AVAILABLE);
+	/* the new table was written, and nothing else (its 1024 entries only) */
+	paddr_t table_b = dir_entry(h, 2) & ~(paddr_t)0xfff;
+	uint32_t changed = 0;
+	for (uint32_t i = 0; i < 1024; i++)
+		changed += 0x00400000 + i * PAGE_SIZE != table_b &&
+		           memcmp(&first_word[i], sim_phys_page(0x00400000 + i * PAGE_SIZE), 4) != 0;
+	CHECK(table_b >= 0x00400000 && table_b < 0x00800000 && changed == 0);
+	/* the space search ends at the end of each table: a hole in the last
+	 * page of one does not run on into what lies in memory after it (here
+	 * a zeroed frame, which reads as an unused entry), and the guarded
+	 * first page of the next table ends it */
+	table_hierarchy_unmap(h, 0x00bff000, 0x1000, count_unmapped, &unmapped);
+	physical_mem_region spacer;
+	CHECK(KERR_IS_OK(frame_allocator_allocate_frame(&spacer)) && spacer.start_addr == table_b + PAGE_SIZE);
+	memset(sim_phys_page(spacer.start_addr), 0, PAGE_SIZE);
+	table_hierarchy_guard(h, 0x00c00000, 0x1000);
+	CHECK(table_hierarchy_find_available_virtual_space_aligned(h, 0x2000, 0x00bff000, 0x01000000, 0x1000, &found) &&
+	      found == 0x00c01000);
+	/* a hole that ends exactly at end_addr fits; one page more does not */
+	CHECK(table_hierarchy_find_available_virtual_space_aligned(h, 0x1000, 0x00c01000, 0x00c02000, 0x1000, &found) &&
+	      found == 0x00c01000);
+	CHECK(!table_hierarchy_find_available_virtual_space_aligned(h, 0x2000, 0x00c01000, 0x00c02000, 0x1000, &found));
+	physical_mem_region_drop(&spacer);
 	/* a page table has no children, inactive or active */
 	hier_table pt, none;
 	pm.table_hierarchy.base.get_top_level_table(&pm.table_hierarchy.base, &top);
@@ -637,6 +687,7 @@ static void test_hierarchy(void)
 	CHECK_PANICS(process_memory_drop(&pm));
 	mach_swap_cr3(SIM_BOOT_DIR);
 	process_memory_drop(&pm);
+	CHECK_HEAP_EMPTY();
 	CHECK(frame_allocator_free_count() == 1024);
 }
 
