@@ -90,12 +90,11 @@ static bk_node *split(bk_node *x)
 }
 
 /* The gap before entry e: what find_available_space measures. Mappings
- * never overlap, so the previous one ends at or before e's start. */
+ * never overlap, so the previous one ends at or before e's start (and
+ * below 4 GiB: only the last mapping can reach the top). */
 static uint32_t gap_before(const bk_entry *e)
 {
 	uint32_t end = e->prev ? e->prev->m.address + e->prev->m.length : 0x00200000u;
-	if (e->prev && end == 0)
-		return 0; /* the previous mapping reaches the top of the address space */
 	return e->m.address - end;
 }
 

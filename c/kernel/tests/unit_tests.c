@@ -11,6 +11,7 @@
 #include "lands.h"
 #include "process_memory.h"
 #include "kernel_memory.h"
+#include "cross_process.h"
 
 static int passed, failed;
 
@@ -22,6 +23,13 @@ static machine_jmp_buf top_jmp;
 /* CHECK that `stmt` panics; then unexpected panics land in main again. */
 #define CHECK_PANICS(stmt) do { \
 	if (!MACHINE_SETJMP(machine_panic_jmp)) { stmt; failed++; printf("FAIL %s:%d: no panic: %s\n", __FILE__, __LINE__, #stmt); } \
+	else passed++; \
+	memcpy(machine_panic_jmp, top_jmp, sizeof(top_jmp)); } while (0)
+
+/* CHECK that `stmt` panics with a message holding `what`. */
+#define CHECK_PANICS_WITH(stmt, what) do { \
+	if (!MACHINE_SETJMP(machine_panic_jmp)) { stmt; failed++; printf("FAIL %s:%d: no panic: %s\n", __FILE__, __LINE__, #stmt); } \
+	else if (!strstr(machine_panic_msg, what)) { failed++; printf("FAIL %s:%d: panic \"%s\", not \"%s\"\n", __FILE__, __LINE__, machine_panic_msg, what); } \
 	else passed++; \
 	memcpy(machine_panic_jmp, top_jmp, sizeof(top_jmp)); } while (0)
 
@@ -81,6 +89,28 @@ static void test_frame_allocator(void)
 	physical_mem_region_drop(&r2);
 	physical_mem_region_drop(&r3);
 	CHECK(frame_allocator_free_count() == 8);
+	/* every frame of an area is found one by one, the last ones too
+	 * (frames 0x400..0x44b: the last 12 are past a 64-frame word) */
+	fresh(0x00400000, 0x0044c000);
+	uint32_t got = 0;
+	paddr_t last = 0;
+	while (KERR_IS_OK(frame_allocator_allocate_frame(&r))) {
+		got++;
+		last = r.start_addr;
+		physical_mem_region_forget(&r);
+	}
+	CHECK(got == 76 && last == 0x0044b000 && frame_allocator_free_count() == 0);
+	/* frames made free high first, then lower, are all found */
+	fresh(0x01f80000, 0x01f81000); /* frame 0x1f80, the first of bitmap word 126 */
+	frame_allocator_mark_area_free(0x01f7f000, 0x01f80000); /* frame 0x1f7f, word 125 */
+	CHECK(KERR_IS_OK(frame_allocator_allocate_frame(&r)) && r.start_addr == 0x01f7f000);
+	CHECK(KERR_IS_OK(frame_allocator_allocate_frame(&r)) && r.start_addr == 0x01f80000);
+	/* bootstrap marking wants a frame-aligned address, of a free frame */
+	fresh(0x00400000, 0x00402000);
+	CHECK_PANICS_WITH(mark_frame_bootstrap_allocated(0x00400001), "unaligned frame");
+	mark_frame_bootstrap_allocated(0x00401000);
+	CHECK(frame_allocator_free_count() == 1 && !frame_allocator_frame_is_free(0x401));
+	CHECK_PANICS_WITH(mark_frame_bootstrap_allocated(0x00401000), "already allocated");
 }
 
 /* Brute-force reference: the address of the mapping at or before `a`. */
@@ -385,6 +415,8 @@ static void test_btree_shapes(void)
 	CHECK(ok && checks_ok && btree_ok(&bk, &o));
 	CHECK(bk.root == NULL && bk.first == NULL && bk.height == 0);
 	CHECK_HEAP_EMPTY(); /* the reserved mappings went too: nothing is left */
+	mapping none_left;
+	CHECK(userspace_bookkeeping_remove_mapping(&bk, 0x00400000, 0x1000, &none_left).kind == KERR_INVALID_ADDRESS);
 	CHECK(userspace_bookkeeping_first(&bk) == NULL);
 	CHECK(userspace_bookkeeping_mapping_at_or_following(&bk, 0) == NULL);
 	CHECK(userspace_bookkeeping_mapping_at_or_preceding(&bk, 0xffffffffu) == NULL);
@@ -658,6 +690,11 @@ static void test_hierarchy(void)
 	CHECK(table_hierarchy_find_available_virtual_space_aligned(h, 0x1000, 0x00c01000, 0x00c02000, 0x1000, &found) &&
 	      found == 0x00c01000);
 	CHECK(!table_hierarchy_find_available_virtual_space_aligned(h, 0x2000, 0x00c01000, 0x00c02000, 0x1000, &found));
+	/* a range across 2 GiB, whose start + end would wrap */
+	CHECK(table_hierarchy_find_available_virtual_space_aligned(h, 0x20000000, 0x40000000, 0xd0000000, 0x1000, &found) &&
+	      found == 0x40000000);
+	/* an empty search range is allowed, and holds nothing */
+	CHECK(!table_hierarchy_find_available_virtual_space_aligned(h, 0x1000, 0x00c01000, 0x00c01000, 0x1000, &found));
 	physical_mem_region_drop(&spacer);
 	/* a page table has no children, inactive or active */
 	hier_table pt, none;
@@ -676,6 +713,13 @@ static void test_hierarchy(void)
 	CHECK_PANICS(pt.ops->create_child_table(&pt, 1, &none));
 	hier_table_drop(&pt);
 	hier_table_drop(&top);
+	/* mapping over a present page panics in rec_map_to, before any table
+	 * is asked for a child */
+	physical_mem_region mmio_frame = physical_mem_region_new_unchecked(0x00900000, 0x1000);
+	frame_iter one = frame_iter_region(&mmio_frame);
+	CHECK_PANICS_WITH(table_hierarchy_map_to_from_iterator(active, &one, 0x00400000, MAPPING_ACCESS_RIGHTS_K_RW),
+	                  "rec_map_to was asked to map a non-available entry");
+	physical_mem_region_forget(&mmio_frame);
 	uint32_t v;
 	CHECK(machine_read32(0x00400000, &v) == 0 && v == 0x00401000);
 	CHECK(machine_write32(0x00401ffc, 5) == 0 && machine_read32(0x00401ffc, &v) == 0 && v == 5);
@@ -721,9 +765,31 @@ static void test_kernel_memory(void)
 	CHECK(e == 0xc0005000); /* 0xc0003000 is a one-page hole before the guard */
 	vaddr_t f = kernel_memory_map_frame_iterator(km, frame_iter_vec(&v), MAPPING_ACCESS_RIGHTS_K_RW);
 	CHECK(f == 0xc0007000 && kernel_memory_mapping_state(km, f).addr == v.items[0].start_addr);
+	CHECK(frame_iter_count(frame_iter_vec(&v)) == 2);
 	kernel_memory_unmap_no_dealloc(km, e, 0x2000);
 	kernel_memory_unmap_no_dealloc(km, f, 0x2000);
 	region_vec_drop(&v);
+	/* map_allocate_to maps new frames and frees the vector that held them */
+	uint32_t live = machine_heap_metered_live();
+	kernel_memory_map_allocate_to(km, 0xc0800000, 0x2000, MAPPING_ACCESS_RIGHTS_K_RW);
+	CHECK(machine_heap_metered_live() == live && frame_allocator_free_count() == 5);
+	CHECK(kernel_memory_mapping_state(km, 0xc0801000).kind == PAGE_STATE_PRESENT);
+	kernel_memory_unmap(km, 0xc0800000, 0x2000);
+	CHECK(frame_allocator_free_count() == 7);
+	/* a mirror that finds no room in KernelLand fails, and gives back its
+	 * reference to the shared frames */
+	region_vec sv;
+	CHECK(KERR_IS_OK(frame_allocator_allocate_frames_fragmented(0x1000, &sv)));
+	shared_frames *sf = shared_frames_new(sv);
+	mapping sm;
+	CHECK(KERR_IS_OK(mapping_new(0x00400000, mapping_frames_shared(shared_frames_clone(sf)), 0, 0x1000,
+	                             MEMORY_TYPE_SHARED_MEMORY, MAPPING_ACCESS_RIGHTS_K_RW, &sm)));
+	cross_process_mapping cm;
+	kernel_error ce = cross_process_mapping_mirror_mapping(&sm, 0, 0x40000000, &cm);
+	CHECK(ce.kind == KERR_VIRTUAL_MEMORY_EXHAUSTION && sf->refcount == 2);
+	mapping_drop(&sm);
+	shared_frames_drop(sf);
+	CHECK(frame_allocator_free_count() == 7 && machine_heap_metered_live() == live);
 	CHECK_PANICS(kernel_memory_unmap(km, 0xc0004000 + 0x400000, 0x1000)); /* not mapped */
 	/* reserve_kernel_land_frames marks what KernelLand maps: a frame that is
 	 * free yet mapped in KernelLand would now be taken */
