@@ -423,7 +423,7 @@ static void test_btree_shapes(void)
 	vaddr_t x;
 	CHECK(userspace_bookkeeping_find_available_space(&bk, 0x1000, &x).kind == KERR_VIRTUAL_MEMORY_EXHAUSTION);
 	/* the hole of an empty space is 4 GiB long: its length overflows, as upstream */
-	CHECK_PANICS((void)userspace_bookkeeping_mapping_at(&bk, 0x12345678u));
+	CHECK_PANICS_WITH((void)userspace_bookkeeping_mapping_at(&bk, 0x12345678u), "attempt to add with overflow");
 	/* and grows again from empty; then a removal from the back down to empty */
 	ok = true;
 	for (uint32_t i = 0; i < 3000; i++)
@@ -432,6 +432,10 @@ static void test_btree_shapes(void)
 	CHECK(KERR_IS_OK(userspace_bookkeeping_find_available_space(&bk, 0x1000, &x)) && x == 0x00200000u);
 	/* no mapping after the last hole: it does not count, as upstream */
 	CHECK(userspace_bookkeeping_find_available_space(&bk, 0x2000, &x).kind == KERR_VIRTUAL_MEMORY_EXHAUSTION);
+	/* but mapping_at reports it, up to the top of the address space */
+	query_memory top_hole = userspace_bookkeeping_mapping_at(&bk, 0x10000000u);
+	CHECK(!top_hole.used && top_hole.available.address == 0x02528000u && top_hole.available.length == 0xfdad8000u);
+	mapping_drop(&top_hole.available);
 	ok = true;
 	while (o.n)
 		ok &= bt_remove(&bk, &o, o.n - 1);
@@ -695,6 +699,8 @@ static void test_hierarchy(void)
 	      found == 0x40000000);
 	/* an empty search range is allowed, and holds nothing */
 	CHECK(!table_hierarchy_find_available_virtual_space_aligned(h, 0x1000, 0x00c01000, 0x00c01000, 0x1000, &found));
+	/* every table the searches mapped in KernelLand is unmapped again */
+	CHECK(kernel_memory_mapping_state(get_kernel_memory(), 0xc0000000).kind == PAGE_STATE_AVAILABLE);
 	physical_mem_region_drop(&spacer);
 	/* a page table has no children, inactive or active */
 	hier_table pt, none;
