@@ -167,7 +167,7 @@ void kernel_memory_unmap(kernel_memory *km, vaddr_t address, uint32_t length)
 {
 	kassert(land_contains_region(&KERNEL_LAND, address, length), "unmap: region not in KernelLand");
 	kassert(length % PAGE_SIZE == 0, "length must be a multiple of PAGE_SIZE");
-	table_hierarchy_unmap(kernel_memory_get_hierarchy(km), address, length, free_unmapped_frame, 0);
+	table_hierarchy_unmap(kernel_memory_get_hierarchy(km), address, length, free_unmapped_frame, NULL);
 }
 
 /* KernelMemory::unmap_no_dealloc */
@@ -175,7 +175,7 @@ void kernel_memory_unmap_no_dealloc(kernel_memory *km, vaddr_t address, uint32_t
 {
 	kassert(land_contains_region(&KERNEL_LAND, address, length), "unmap_no_dealloc: region not in KernelLand");
 	kassert(length % PAGE_SIZE == 0, "length must be a multiple of PAGE_SIZE");
-	table_hierarchy_unmap(kernel_memory_get_hierarchy(km), address, length, leak_unmapped_frame, 0);
+	table_hierarchy_unmap(kernel_memory_get_hierarchy(km), address, length, leak_unmapped_frame, NULL);
 }
 
 /* Marks every frame of a present entry bootstrap-allocated. */
@@ -192,5 +192,5 @@ void kernel_memory_reserve_kernel_land_frames(kernel_memory *km)
 {
 	table_hierarchy_for_every_entry(kernel_memory_get_hierarchy(km), land_start_addr(&KERNEL_LAND),
 	                                ck_add(land_length(&KERNEL_LAND), land_length(&RECURSIVE_TABLES_LAND)),
-	                                reserve_present, 0);
+	                                reserve_present, NULL);
 }

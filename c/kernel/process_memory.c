@@ -135,7 +135,7 @@ kernel_error process_memory_unmap(process_memory *pm, vaddr_t address, uint32_t 
 	TRY(land_check_contains_region(&USER_LAND, address, length));
 	/* unaligned address or length: remove_mapping just finds nothing */
 	TRY(userspace_bookkeeping_remove_mapping(&pm->userspace_bookkeping, address, length, out));
-	table_hierarchy_unmap(process_memory_get_hierarchy(pm), address, length, keep_frames, 0);
+	table_hierarchy_unmap(process_memory_get_hierarchy(pm), address, length, keep_frames, NULL);
 	return kerr_ok();
 }
 
