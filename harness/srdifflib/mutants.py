@@ -290,19 +290,60 @@ def apply(text, m):
 
 # ---- running -----------------------------------------------------------------------
 
-def scratch_copy(dest):
-    """A copy of the checkout to build mutants from (no build trees, no
-    .git; the corpus is linked, read only)."""
-    def ignore(d, names):
-        rel = os.path.relpath(d, ROOT)
-        skip = {".git", "build"} if rel == "." else set()
-        if rel == ".":
-            skip.add("corpus")
-        if rel == "reference":
-            skip.add("target")
-        return [n for n in names if n in skip or n.startswith("build-")]
-    shutil.copytree(ROOT, dest, ignore=ignore, symlinks=True)  # copy2: mtimes kept
-    os.symlink(os.path.join(ROOT, "corpus"), os.path.join(dest, "corpus"))
+def _skipped(rel_dir, names):
+    """The names under `rel_dir` that a scratch copy leaves out."""
+    skip = {".git", "build", "corpus"} if rel_dir == "." else set()
+    if rel_dir == "reference":
+        skip.add("target")
+    return {n for n in names if n in skip or n.startswith("build-")}
+
+
+def scratch_copy(dest, source=ROOT):
+    """Makes `dest` a copy of the checkout (or of `source`, an earlier
+    copy) to build mutants from: no build trees, no .git; the corpus is
+    linked, read only. An existing copy is brought up to date: a file is
+    rewritten only when its content differs (so its mtime moves and the
+    build trees recompile it), and files gone from `source` are removed.
+    (Worker.prepare also touches every file of c/kernel/, the ones
+    mutants are written into.)"""
+    for d, dirs, files in os.walk(source):
+        rel = os.path.relpath(d, source)
+        skip = _skipped(rel, dirs + files)
+        dirs[:] = sorted(x for x in dirs if x not in skip)
+        out_dir = os.path.join(dest, rel)
+        os.makedirs(out_dir, exist_ok=True)
+        keep = set(dirs)
+        for f in sorted(files):
+            if f in skip:
+                continue
+            keep.add(f)
+            src_f, dst_f = os.path.join(d, f), os.path.join(out_dir, f)
+            if os.path.islink(src_f):
+                if not (os.path.islink(dst_f) and os.readlink(dst_f) == os.readlink(src_f)):
+                    if os.path.lexists(dst_f):
+                        os.remove(dst_f)
+                    os.symlink(os.readlink(src_f), dst_f)
+                continue
+            with open(src_f, "rb") as fh:
+                data = fh.read()
+            if os.path.isfile(dst_f) and not os.path.islink(dst_f):
+                with open(dst_f, "rb") as fh:
+                    if fh.read() == data:
+                        continue
+            if os.path.lexists(dst_f):
+                os.remove(dst_f)
+            shutil.copy2(src_f, dst_f)
+            os.utime(dst_f)  # newer than any object built from an older text
+        for n in os.listdir(out_dir):
+            if n in keep or (rel == "." and n == "corpus"):
+                continue
+            if n in _skipped(rel, [n]):
+                continue
+            x = os.path.join(out_dir, n)
+            shutil.rmtree(x) if os.path.isdir(x) and not os.path.islink(x) else os.remove(x)
+    link = os.path.join(dest, "corpus")
+    if not os.path.islink(link):
+        os.symlink(os.path.join(ROOT, "corpus"), link)
 
 
 def run_bounded(argv, env, timeout, cwd=None):
@@ -340,9 +381,18 @@ class Worker:
         self.ref_exe = ref_exe
         self.afl_ready = False
 
-    def prepare(self):
-        if not os.path.isdir(self.src):
-            scratch_copy(self.src)
+    def prepare(self, source=ROOT):
+        """Brings the copy up to date with `source` (the checkout for the
+        first worker, the first worker's copy for the others, so that every
+        worker judges the same tree even when the checkout changes during a
+        run); the build trees are kept and rebuild what changed."""
+        scratch_copy(self.src, source)
+        # the files mutants are written into: whatever an earlier run left
+        # in the build trees, they are compiled again from this text
+        for d, _, files in os.walk(os.path.join(self.src, KERNEL)):
+            for f in files:
+                if f.endswith(".c"):
+                    os.utime(os.path.join(d, f))
         if not os.path.exists(os.path.join(self.plain, "compile_commands.json")):
             build._run(["cmake", "-S", self.src, "-B", self.plain, "-DCMAKE_BUILD_TYPE=Release", "-DSR_QEMU=OFF",
                         "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", "-DCMAKE_C_FLAGS=" + UNINIT_PATTERN,
@@ -655,7 +705,7 @@ def cmd_mutants(a):
     jobs = max(1, min(a.jobs, len(chosen) or 1))
     workers += [Worker(os.path.join(out, "w%d" % i), ref_exe) for i in range(1, jobs)]
     for w in workers[1:]:
-        w.prepare()
+        w.prepare(source=workers[0].src)
     # the unmutated tree must pass every step; its times bound the steps
     base = workers[0]
     limits = {}

@@ -599,6 +599,11 @@ static void test_entries_and_lands(void)
 	CHECK_PANICS(ck_sub(0, 1));
 	CHECK(align_up(0x1001, 0x1000) == 0x2000);
 	CHECK_PANICS(align_up(0xfffff001, 0x1000));
+	/* MemoryState::ty: a low byte that names no type is Reserved */
+	CHECK(memory_state_ty(0x15) == MEMORY_TYPE_CODE_WRITABLE);
+	CHECK(memory_state_ty(0x16) == MEMORY_TYPE_RESERVED && memory_state_ty(0xff) == MEMORY_TYPE_RESERVED);
+	CHECK(memory_type_get_memory_state(MEMORY_TYPE_CODE_WRITABLE) == memory_state_from_bits_truncate(0x00402015));
+	CHECK_PANICS(memory_type_get_memory_state((memory_type)MEMORY_TYPE_COUNT));
 }
 
 /* unmap_callback: counts the frames unmapped. */
