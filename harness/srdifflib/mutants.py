@@ -768,8 +768,30 @@ def cmd_mutants(a):
     # coverage (a minute) only matters when something survived
     executed = corpus_coverage(workers[0], out) if any(m.verdict == "survived" for m in chosen) else None
     for m in chosen:
-        m.reached = None if executed is None else m.line in executed.get(m.file, ())
+        m.reached = None if executed is None else reached(m, executed.get(m.file, ()), workers[0].src)
     return summary(a, chosen, out, time.time() - t_start, excluded)
+
+
+def statement_lines(lines, line):
+    """The line numbers of the statement that line `line` (1-based) of
+    `lines` belongs to, back to its first line: gcov counts a statement
+    written over several lines on one of them only."""
+    out = [line]
+    i = line - 1
+    while i >= 1:
+        t = lines[i - 1].strip()
+        if not t or t.endswith((";", "{", "}", "*/")) or t.startswith(("#", "/*", "*", "//")):
+            break
+        out.append(i)
+        i -= 1
+    return out
+
+
+def reached(m, executed_lines, src):
+    """Whether the unmutated port executed the statement of mutant m."""
+    with open(os.path.join(src, m.file)) as f:
+        lines = f.read().split("\n")
+    return any(n in executed_lines for n in statement_lines(lines, m.line))
 
 
 def summary(a, chosen, out, secs, excluded=()):

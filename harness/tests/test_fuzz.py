@@ -161,6 +161,11 @@ static int f(int a, int b)
         self.assertEqual(k1, k2)
         self.assertIn("c/kernel/x.c f() ROR `<` -> `<=` in `return a < 1;`", k1)
 
+    def test_statement_lines_reach_back_to_the_first_line(self):
+        lines = ["static void g(void)", "{", "\tx = 1;", "\tcall(a,", "\t     b,", "\t     c);", "}"]
+        self.assertEqual(mutants.statement_lines(lines, 6), [6, 5, 4])
+        self.assertEqual(mutants.statement_lines(lines, 3), [3])
+
     def test_every_reason_names_a_current_mutant(self):
         keys = {m.stable() for m in mutants.all_sites()}
         for k in mutants.load_reasons(mutants.DEFAULT_REASONS):

@@ -31,7 +31,10 @@ typedef uint32_t paddr_t; /* i386 PhysicalAddress (usize) */
 
 /* Pointer through which the kernel dereferences kernel virtual address `va`
  * (KernelLand or RecursiveTablesLand) as mapped in the active page tables.
- * i386: the address itself. Hosted: translated by the simulated MMU. */
+ * i386: the address itself. Hosted: translated by the simulated MMU, which
+ * panics (a kernel page fault) when the page is not mapped, or not
+ * writable: the port writes what it reaches this way (page tables), and
+ * the QEMU kernel runs with CR0.WP set. */
 void *mach_kptr(vaddr_t va);
 
 /* Current page directory physical address (cr3). */
