@@ -383,12 +383,12 @@ int machine_tlb_stale(vaddr_t *va, uint32_t *cached, uint32_t *now)
 void *mach_kptr(vaddr_t va)
 {
 	paddr_t pa;
-	if (!translate(va, false, &pa))
-		mach_panic("kernel page fault: the kernel touched an unmapped address");
 	/* the port writes the tables it reaches through mach_kptr; the QEMU
 	 * kernel runs with CR0.WP set, so a read-only window faults there */
 	if (!translate(va, true, &pa))
-		mach_panic("kernel page fault: the kernel writes through a read-only mapping (CR0.WP)");
+		mach_panic(translate(va, false, &pa) ?
+		           "kernel page fault: the kernel writes through a read-only mapping (CR0.WP)" :
+		           "kernel page fault: the kernel touched an unmapped address");
 	touch(pa);
 	return sim_phys_page(pa) + (pa & (PAGE - 1));
 }

@@ -60,6 +60,7 @@ when --reasons (default harness/fuzz/mutant_reasons.txt) names one (lines
 `KEY :: reason`). The verdicts are kept in mutants.json; `--resummarize
 mutants.json` prints the summary again with the current reasons.
 """
+import filecmp
 import hashlib
 import json
 import os
@@ -324,20 +325,13 @@ def scratch_copy(dest, source=ROOT):
                         os.remove(dst_f)
                     os.symlink(os.readlink(src_f), dst_f)
                 continue
-            with open(src_f, "rb") as fh:
-                data = fh.read()
-            if os.path.isfile(dst_f) and not os.path.islink(dst_f):
-                with open(dst_f, "rb") as fh:
-                    if fh.read() == data:
-                        continue
+            if os.path.isfile(dst_f) and not os.path.islink(dst_f) and filecmp.cmp(src_f, dst_f, shallow=False):
+                continue
             if os.path.lexists(dst_f):
                 os.remove(dst_f)
-            shutil.copy2(src_f, dst_f)
-            os.utime(dst_f)  # newer than any object built from an older text
+            shutil.copy(src_f, dst_f)  # mtime now: newer than any object built from an older text
         for n in os.listdir(out_dir):
-            if n in keep or (rel == "." and n == "corpus"):
-                continue
-            if n in _skipped(rel, [n]):
+            if n in keep or n in _skipped(rel, [n]):
                 continue
             x = os.path.join(out_dir, n)
             shutil.rmtree(x) if os.path.isdir(x) and not os.path.islink(x) else os.remove(x)
