@@ -301,7 +301,7 @@ static bk_entry *bk_remove(userspace_bookkeeping *bk, vaddr_t address, uint32_t 
 	bk_node *r = bk->root;
 	if (r->n == 0) {
 		mach_free(r);
-		bk->root = 0;
+		bk->root = NULL;
 		bk->height = 0;
 	} else if (!r->leaf && r->n == 1) {
 		bk->root = r->ptr[0];
@@ -319,9 +319,7 @@ static bk_entry *bk_remove(userspace_bookkeeping *bk, vaddr_t address, uint32_t 
 void userspace_bookkeeping_new(userspace_bookkeeping *bk)
 {
 	mapping kl, rtl;
-	bk->root = 0;
-	bk->first = 0;
-	bk->height = 0;
+	*bk = (userspace_bookkeeping){ .root = NULL }; /* an empty tree */
 	EXPECT(mapping_new(land_start_addr(&KERNEL_LAND), mapping_frames_none(), 0, land_length(&KERNEL_LAND),
 	                   MEMORY_TYPE_RESERVED, 0, &kl),
 	       "Cannot create KernelLand system_reserved mapping");
@@ -337,9 +335,7 @@ void userspace_bookkeeping_drop(userspace_bookkeeping *bk)
 {
 	bk_node *root = bk->root;
 	bk_entry *e = bk->first;
-	bk->root = 0;
-	bk->first = 0;
-	bk->height = 0;
+	*bk = (userspace_bookkeeping){ .root = NULL }; /* left empty */
 	/* the mappings in ascending address order (BTreeMap's drop order) */
 	while (e) {
 		bk_entry *next = e->next;
@@ -355,14 +351,14 @@ void userspace_bookkeeping_drop(userspace_bookkeeping *bk)
 const mapping *userspace_bookkeeping_mapping_at_or_following(const userspace_bookkeeping *bk, vaddr_t address)
 {
 	bk_entry *e = tree_ceil(bk, address);
-	return e ? &e->m : 0;
+	return e ? &e->m : NULL;
 }
 
 /* UserspaceBookkeeping::mapping_at_or_preceding */
 const mapping *userspace_bookkeeping_mapping_at_or_preceding(const userspace_bookkeeping *bk, vaddr_t address)
 {
 	bk_entry *e = tree_floor(bk, address);
-	return e ? &e->m : 0;
+	return e ? &e->m : NULL;
 }
 
 /* UserspaceBookkeeping::mapping_at */

@@ -50,11 +50,11 @@ static void set_bits_area(uint32_t from, uint32_t to, bool free)
 		set_bit(i, free);
 }
 
-/* First free frame at or after `from`, FRAMES_BITMAP_BITS if none. */
+/* First free frame at or after `from` (below FRAMES_BITMAP_BITS, which
+ * every caller's loop bound ensures), FRAMES_BITMAP_BITS if none. The word
+ * of `from` is read even at or past free_words_end: it is zero there. */
 static uint32_t next_free(uint32_t from)
 {
-	if (from / 64 >= free_words_end)
-		return FRAMES_BITMAP_BITS;
 	uint32_t w = from / 64;
 	uint64_t bits = memory_bitmap[w] & (~(uint64_t)0 << (from % 64));
 	while (!bits) {

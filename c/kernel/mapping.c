@@ -169,26 +169,21 @@ static bool raw_next(frame_iter *it, paddr_t *out)
 	return true;
 }
 
-/* Skip, then Take. */
+/* Take<Skip<..>>::next, as Rust's core: Take counts down before it asks
+ * (and answers None at 0); Skip skips its frames on its first call. Once
+ * raw_next fails it fails for good, so nothing is reset on the way out. */
 static bool adapted_next(frame_iter *it, paddr_t *out)
 {
 	if (it->take == 0)
 		return false;
+	it->take--;
 	while (it->skip) {
 		paddr_t dummy;
 		it->skip--;
-		if (!raw_next(it, &dummy)) {
-			it->skip = 0;
-			it->take = 0;
+		if (!raw_next(it, &dummy))
 			return false;
-		}
 	}
-	if (!raw_next(it, out)) {
-		it->take = 0;
-		return false;
-	}
-	it->take--;
-	return true;
+	return raw_next(it, out);
 }
 
 /* Iterator::next (through Peekable). */

@@ -50,14 +50,18 @@ void physical_mem_region_drop(physical_mem_region *r)
 		frame_allocator_free_region(r);
 }
 
-/* Grows v to hold at least `need` items. */
+/* Grows v to hold at least `need` items, as Rust's RawVec grows a Vec: to
+ * twice its capacity or to `need`, whichever is more, and to no fewer than
+ * 4 items (its smallest non-zero capacity for items of this size). */
 static void region_vec_reserve(region_vec *v, uint32_t need)
 {
 	if (need <= v->cap)
 		return;
-	uint32_t cap = v->cap ? v->cap * 2 : 4;
-	while (cap < need)
-		cap *= 2;
+	uint32_t cap = v->cap * 2;
+	if (cap < need)
+		cap = need;
+	if (cap < 4)
+		cap = 4;
 	physical_mem_region *items = mach_alloc(cap * sizeof(*items));
 	if (!items)
 		panic("region_vec: memory allocation failed");

@@ -42,7 +42,9 @@ On each mutant, in order, until one kills it:
   4. only on survivors, unless --no-unit: the port's own unit tests
      (c/kernel/tests/unit_tests.c, the CTest `unit_tests`), which call
      what no operation of TRACE_FORMAT reaches (KernelMemory's own API,
-     PhysicalMemRegion::new_unchecked, a page table's get_child_table).
+     PhysicalMemRegion::new_unchecked, a page table's get_child_table),
+     built with ASan and UBSan (-DSR_SANITIZE=ON): a mutant whose results
+     are the original's but which reads past an array fails them too.
 
 Steps 1-3 are the trace-level detectors; step 4 runs last so that the
 report gives both scores: what the corpus, the checker and fuzzing kill
@@ -372,8 +374,10 @@ class Worker:
         self.src = os.path.join(wdir, "src")
         self.plain = os.path.join(wdir, "build")
         self.afl = os.path.join(wdir, "afl")
+        self.san = os.path.join(wdir, "san")
         self.ref_exe = ref_exe
         self.afl_ready = False
+        self.san_ready = False
 
     def prepare(self, source=ROOT):
         """Brings the copy up to date with `source` (the checkout for the
@@ -447,9 +451,9 @@ class Worker:
                     f.write(orig)
                 os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
-    def make(self, targets, tree=None):
+    def make(self, targets, tree=None, env=None):
         from .fuzz import afl_env
-        env = afl_env() if tree else dict(os.environ)
+        env = env or (afl_env() if tree else dict(os.environ))
         tree = tree or self.plain
         p = subprocess.run(["cmake", "--build", tree, "-j", "1", "--target"] + targets, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -467,6 +471,23 @@ class Worker:
                        what="cmake configure (mutants, AFL++)")
         self.afl_ready = True
 
+    def prepare_unit(self):
+        """Configures the tree the unit tests are built in: ASan and UBSan
+        (-DSR_SANITIZE=ON), so that a mutant that reads or writes out of
+        bounds, or overflows a signed or shifts out of range, fails them
+        even where its results are the original's."""
+        if self.san_ready:
+            return
+        if not os.path.exists(os.path.join(self.san, "CMakeCache.txt")):
+            build._run(["cmake", "-S", self.src, "-B", self.san, "-DCMAKE_BUILD_TYPE=Debug", "-DSR_QEMU=OFF",
+                        "-DSR_SANITIZE=ON", "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()],
+                       what="cmake configure (mutants, unit tests under ASan+UBSan)")
+        self.san_ready = True
+
+    def build_unit(self):
+        self.prepare_unit()
+        return self.make(["unit_tests"], self.san, env=dict(os.environ))
+
     def env(self):
         return dict(os.environ, SRDIFF_C_EXE=os.path.join(self.plain, "sr-run"), SRDIFF_REF_EXE=self.ref_exe,
                     SRDIFF_BUILD=os.path.join(self.dir, "srdiff-build"))
@@ -478,7 +499,7 @@ class Worker:
         yield "check", [py, SRDIFF, "check", "--quiet", "--jobs", "1", corpus], limits["check"]
 
     def unit_argv(self):
-        return [os.path.join(self.plain, "unit_tests")]
+        return [os.path.join(self.san, "unit_tests")]
 
     def fuzz_argv(self, a):
         return [sys.executable, SRDIFF, "fuzz", "--time", str(a.fuzz_time), "--stop-on-first", "--jobs", "1",
@@ -528,15 +549,17 @@ class Worker:
                     m.verdict, m.by = "error", "fuzz exit %s: %s" % (rc, out.strip().splitlines()[-1:] or "")
                     return
             if getattr(a, "unit", True):
-                if not self.make(["unit_tests"]):
+                if not self.build_unit():
                     m.verdict, m.by = "stillborn", "unit_tests does not compile"
                     return
                 rc, secs, out = run_bounded(self.unit_argv(), env, limits["unit"])
                 if rc != 0:  # a failed check, an unexpected panic, a crash or a hang
                     m.verdict, m.by = "killed", "unit" + (" (hang)" if rc is None else "")
-                    fail = re.search(r"^FAIL (.*)$", out or "", re.M)
+                    fail = (re.search(r"^FAIL (.*)$", out or "", re.M) or
+                            re.search(r"^(\S+: runtime error: .*)$", out or "", re.M) or
+                            re.search(r"^SUMMARY: (\w+Sanitizer: .*)$", out or "", re.M))
                     if fail:
-                        m.by += ": " + fail.group(1)[:120]
+                        m.by += ": " + fail.group(1).replace(self.src + os.sep, "")[:120]
                     return
             m.verdict, m.by = "survived", None
         finally:
@@ -710,7 +733,7 @@ def cmd_mutants(a):
             return 1
         limits[name] = max(30.0, 10 * secs)  # a hang guard, 10x the unmutated time
     if getattr(a, "unit", True):
-        if not base.make(["unit_tests"]):
+        if not base.build_unit():
             log("srdiff mutants: unit_tests of the unmutated tree does not build")
             return 1
         rc, secs, tail = run_bounded(base.unit_argv(), base.env(), 600)

@@ -108,6 +108,14 @@ def test_mutants(tmp):
     if rc != 0 or not re.search(r"mutation score: 1/1 killed", out) or "killed by: unit 1" not in out \
             or not re.search(r"trace-level score .*: 0/1 killed", out):
         return fail("the unit tests did not kill the mutant that deletes the inactive page table's panic:\n" + out)
+    # a mutant whose results are the original's but which reads one word
+    # past the allocator's bitmap: only the sanitizer build of the unit
+    # tests sees it
+    rc, out = run(["mutants", "--count", "1", "--fuzz-time", "0", "--jobs", "1", "--out", out_dir,
+                   "--match", r"next_free\(\) ROR `>=` -> `>` in `if \(\+\+w >= free_words_end\)"])
+    if rc != 0 or not re.search(r"mutation score: 1/1 killed", out) or "killed by: unit 1" not in out \
+            or not re.search(r"\(by unit: \S+frame_allocator\.c:\d+:\d+: runtime error: index \d+ out of bounds", out):
+        return fail("the sanitizer build of the unit tests did not kill the scan one word past the bitmap:\n" + out)
     return 0
 
 

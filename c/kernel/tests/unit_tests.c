@@ -109,6 +109,45 @@ static void test_frame_allocator(void)
 	mark_frame_bootstrap_allocated(0x00401000);
 	CHECK(frame_allocator_free_count() == 1 && !frame_allocator_frame_is_free(0x401));
 	CHECK_PANICS_WITH(mark_frame_bootstrap_allocated(0x00401000), "already allocated");
+	/* the bitmap's last word: frames 0xfffc0..0xffffe can be free (not
+	 * 0xfffff: no 32-bit end address lies past it); a scan for a free frame
+	 * stops at the bitmap's end (the sanitizer build of these tests reports
+	 * a read one word further) */
+	fresh(0xfffc0000, 0xfffff000);
+	CHECK(frame_allocator_free_count() == 63);
+	CHECK(KERR_IS_OK(frame_allocator_allocate_region(63 * PAGE_SIZE, &r)) && r.start_addr == 0xfffc0000);
+	CHECK(frame_allocator_allocate_frame(&r2).kind == KERR_PHYSICAL_MEMORY_EXHAUSTION);
+	CHECK(frame_allocator_allocate_frames_fragmented(0x1000, &w).kind == KERR_PHYSICAL_MEMORY_EXHAUSTION);
+	CHECK(frame_allocator_check_is_allocated(0xfffc0000, 63 * PAGE_SIZE));
+	physical_mem_region_drop(&r);
+	CHECK(frame_allocator_free_count() == 63 && !frame_allocator_check_is_allocated(0xffffe000, 0x1000));
+	CHECK(KERR_IS_OK(frame_allocator_allocate_frame(&r)) && r.start_addr == 0xfffc0000);
+}
+
+/* A region vector grows as Rust's Vec<PhysicalMemRegion>: to at least 4,
+ * then to twice its capacity, or to what an append needs when that is
+ * more; the items stay in order. */
+static void test_region_vec(void)
+{
+	fresh(0x00400000, 0x00400000);
+	region_vec v = region_vec_new(), w = region_vec_new();
+	uint32_t caps[6];
+	for (uint32_t i = 0; i < 6; i++) {
+		region_vec_push(&v, physical_mem_region_new_unchecked(0x1000 * i, 0x1000));
+		caps[i] = v.cap;
+	}
+	CHECK(caps[0] == 4 && caps[3] == 4 && caps[4] == 8 && caps[5] == 8);
+	for (uint32_t i = 0; i < 20; i++)
+		region_vec_push(&w, physical_mem_region_new_unchecked(0x100000 + 0x1000 * i, 0x1000));
+	CHECK(w.cap == 32);
+	region_vec_append(&v, &w); /* 26 items: more than twice 8 */
+	CHECK(v.len == 26 && v.cap == 26 && w.len == 0 && region_vec_frame_count(&v) == 26);
+	CHECK(v.items[5].start_addr == 0x5000 && v.items[6].start_addr == 0x100000 && v.items[25].start_addr == 0x113000);
+	region_vec_push(&v, physical_mem_region_new_unchecked(0x200000, 0x1000));
+	CHECK(v.len == 27 && v.cap == 52);
+	region_vec_drop(&v);
+	region_vec_drop(&w);
+	CHECK_HEAP_EMPTY();
 }
 
 /* Brute-force reference: the address of the mapping at or before `a`. */
@@ -707,8 +746,18 @@ static void test_hierarchy(void)
 	physical_mem_region_drop(&spacer);
 	/* a page table has no children, inactive or active */
 	hier_table pt, none;
+	table_hierarchy_guard(h, 0x01000000, 0x400000);
 	pm.table_hierarchy.base.get_top_level_table(&pm.table_hierarchy.base, &top);
 	CHECK(top.ops->get_child_table(&top, 1, &pt) == PAGE_STATE_PRESENT && pt.ops->level == 0);
+	/* the child of a directory's guard entry is GUARDED, and nothing is
+	 * made; the child of an unused entry is a new table */
+	before = frame_allocator_free_count();
+	CHECK(hier_table_get_child_table_or_create(&top, 4, &none) == PAGE_STATE_GUARDED &&
+	      frame_allocator_free_count() == before);
+	hier_table fresh_pt;
+	CHECK(hier_table_get_child_table_or_create(&top, 5, &fresh_pt) == PAGE_STATE_PRESENT &&
+	      fresh_pt.ops->level == 0 && frame_allocator_free_count() == before - 1);
+	hier_table_drop(&fresh_pt);
 	CHECK_PANICS(pt.ops->get_child_table(&pt, 0, &none));
 	CHECK_PANICS(pt.ops->create_child_table(&pt, 1, &none));
 	hier_table_drop(&pt);
@@ -821,6 +870,7 @@ int main(void)
 	}
 	memcpy(top_jmp, machine_panic_jmp, sizeof(top_jmp));
 	test_frame_allocator();
+	test_region_vec();
 	test_bookkeeping();
 	test_mapping();
 	test_find_available_space();
