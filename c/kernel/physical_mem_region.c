@@ -50,9 +50,12 @@ void physical_mem_region_drop(physical_mem_region *r)
 		frame_allocator_free_region(r);
 }
 
+/* RawVec::MIN_NON_ZERO_CAP for items of 12 bytes (from 1 to 1024). */
+#define VEC_MIN_NON_ZERO_CAP 4
+
 /* Grows v to hold at least `need` items, as Rust's RawVec grows a Vec: to
  * twice its capacity or to `need`, whichever is more, and to no fewer than
- * 4 items (its smallest non-zero capacity for items of this size). */
+ * VEC_MIN_NON_ZERO_CAP items. */
 static void region_vec_reserve(region_vec *v, uint32_t need)
 {
 	if (need <= v->cap)
@@ -60,8 +63,8 @@ static void region_vec_reserve(region_vec *v, uint32_t need)
 	uint32_t cap = v->cap * 2;
 	if (cap < need)
 		cap = need;
-	if (cap < 4)
-		cap = 4;
+	if (cap < VEC_MIN_NON_ZERO_CAP)
+		cap = VEC_MIN_NON_ZERO_CAP;
 	physical_mem_region *items = mach_alloc(cap * sizeof(*items));
 	if (!items)
 		panic("region_vec: memory allocation failed");

@@ -801,7 +801,24 @@ def statement_lines(lines, line):
             break
         out.append(i)
         i -= 1
-    return out
+    # the body of a braceless `if (...)`, `else`, `for`, `while`, `case`: a
+    # statement of its own, which starts after the head (gcov counts the
+    # head when its condition runs, not the body)
+    first = min(out)
+    for n in sorted(out):
+        if n == line or not re.match(r"(if|else|for|while|switch|case|default|do)\b", lines[n - 1].strip()):
+            continue
+        depth, end = 0, n
+        for k in range(n, line):
+            text = re.sub(r'"(\\.|[^"\\])*"', '""', lines[k - 1])
+            depth += text.count("(") - text.count(")")
+            if depth <= 0:
+                end = k
+                break
+        else:
+            continue  # the mutated line is in the head itself
+        first = end + 1
+    return [n for n in out if n >= first]
 
 
 def reached(m, executed_lines, src):
@@ -850,11 +867,30 @@ def summary(a, chosen, out, secs, excluded=()):
                 m.where(), m.op, m.change(), reasons.get(m.stable(), "?"),
                 "  [line never executed by the corpus]" if m.reached is False else ""))
             lines.append("      key: %s" % m.stable())
+    if survived:
+        # the reasons are claims, not proofs: this line only sorts them, and
+        # the score above counts every survivor
+        kinds = {}
+        for m in survived:
+            r = reasons.get(m.stable(), "")
+            k = "equivalent" if r.startswith("equivalent") else "not reached" if r.startswith("not reached") \
+                else "other reason" if r else "no reason"
+            kinds[k] = kinds.get(k, 0) + 1
+        lines.append("survivors by reason: " + ", ".join("%s %d" % kv for kv in sorted(kinds.items())) +
+                     ("; with the %d argued equivalent left out of the count: %d/%d killed (%.1f%%)" % (
+                         kinds["equivalent"], len(killed), counted - kinds["equivalent"],
+                         100.0 * len(killed) / (counted - kinds["equivalent"]))
+                      if kinds.get("equivalent") and counted > kinds["equivalent"] else ""))
     if any(m.reached is not None for m in chosen):
         unreached = [m for m in chosen if m.reached is False]
         lines.append("on lines the corpus never executes (coverage of the unmutated port): %d counted mutants, "
                      "%d of them killed, %d survived" % (len(unreached), sum(m.verdict == "killed" for m in unreached),
                                                          sum(m.verdict == "survived" for m in unreached)))
+        reached = [m for m in chosen if m.reached and m.verdict in ("killed", "survived")]
+        if unit and reached:
+            k = sum(m.verdict == "killed" and not m.by.startswith("unit") for m in reached)
+            lines.append("trace-level score on the lines the corpus executes: %d/%d killed (%.1f%%)" % (
+                k, len(reached), 100.0 * k / len(reached)))
     eq = [m for m in excluded if m.tce in ("equivalent", "duplicate")]
     if eq:
         lines.append("excluded by trivial compiler equivalence (not counted):")

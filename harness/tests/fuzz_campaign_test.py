@@ -95,27 +95,25 @@ def test_mutants(tmp):
     survivors = len(re.findall(r"^  c/kernel/\S+:\d+ ", out, re.M))
     if survivors != counted - killed:
         return fail("%d survivors listed, %d expected" % (survivors, counted - killed))
-    # the kill machinery itself: a frame allocator that never marks a frame
-    # must die (same scratch trees, so this run is short)
-    rc, out = run(["mutants", "--count", "1", "--fuzz-time", "0", "--jobs", "1", "--out", out_dir,
-                   "--match", r"frame_allocator\.c:\d+ DEL set_bit\(i, free\);"])
-    if rc != 0 or not re.search(r"mutation score: 1/1 killed", out):
-        return fail("the mutant that deletes set_bit in set_bits_area was not killed")
-    # a mutant no trace reaches (a page table asked for a child) survives
-    # the trace-level steps and dies by the unit tests
-    rc, out = run(["mutants", "--count", "1", "--fuzz-time", "0", "--jobs", "1", "--out", out_dir,
-                   "--match", r"table\.c:\d+ DEL panic\(\"An inactive page table has no children"])
-    if rc != 0 or not re.search(r"mutation score: 1/1 killed", out) or "killed by: unit 1" not in out \
-            or not re.search(r"trace-level score .*: 0/1 killed", out):
-        return fail("the unit tests did not kill the mutant that deletes the inactive page table's panic:\n" + out)
-    # a mutant whose results are the original's but which reads one word
-    # past the allocator's bitmap: only the sanitizer build of the unit
-    # tests sees it
-    rc, out = run(["mutants", "--count", "1", "--fuzz-time", "0", "--jobs", "1", "--out", out_dir,
-                   "--match", r"next_free\(\) ROR `>=` -> `>` in `if \(\+\+w >= free_words_end\)"])
-    if rc != 0 or not re.search(r"mutation score: 1/1 killed", out) or "killed by: unit 1" not in out \
-            or not re.search(r"\(by unit: \S+frame_allocator\.c:\d+:\d+: runtime error: index \d+ out of bounds", out):
-        return fail("the sanitizer build of the unit tests did not kill the scan one word past the bitmap:\n" + out)
+    # the kill machinery itself, in one run on the same scratch trees: a
+    # frame allocator that never marks a frame must die by diff; and two
+    # mutants the trace-level steps cannot see must die by the unit tests
+    # (the last step): a deleted panic no trace reaches (a page table asked
+    # for a child), and a scan one word past the allocator's bitmap, whose
+    # results are the original's, so that only the unit tests' ASan+UBSan
+    # build sees it
+    rc, out = run(["mutants", "--count", "3", "--fuzz-time", "0", "--jobs", "1", "--out", out_dir,
+                   "--match", r"frame_allocator\.c:\d+ DEL set_bit\(i, free\);|"
+                              r"inactive_page_table_get_child_table\(\) DEL `panic|"
+                              r"next_free\(\) ROR `>=` -> `>` in `if \(\+\+w >= free_words_end\)"])
+    if rc != 0 or not re.search(r"mutation score: 3/3 killed", out) or "killed by: diff 1, unit 2" not in out \
+            or not re.search(r"trace-level score .*: 1/3 killed", out):
+        return fail("not killed, or not by the steps expected (diff 1, unit 2):\n" + out)
+    if not re.search(r"killed +c/kernel/\S*table\.c:\d+ DEL .*\(by unit: \S+unit_tests\.c:\d+: no panic", out):
+        return fail("the deleted page-table panic was not killed by a failed check of the unit tests:\n" + out)
+    if not re.search(r"killed +c/kernel/frame_allocator\.c:\d+ ROR .*\(by unit: c/kernel/frame_allocator\.c:\d+:\d+: "
+                     r"runtime error: index \d+ out of bounds", out):
+        return fail("the scan one word past the bitmap was not killed by the sanitizer build:\n" + out)
     return 0
 
 

@@ -165,6 +165,45 @@ static int f(int a, int b)
         lines = ["static void g(void)", "{", "\tx = 1;", "\tcall(a,", "\t     b,", "\t     c);", "}"]
         self.assertEqual(mutants.statement_lines(lines, 6), [6, 5, 4])
         self.assertEqual(mutants.statement_lines(lines, 3), [3])
+        # the body of a braceless if is a statement of its own, after the
+        # head (whose condition gcov counts even when the body never runs)
+        lines = ["{", "\tif (a ||", "\t    f(\")\"))", "\t\treturn g(x,", "\t\t         y);", "}"]
+        self.assertEqual(mutants.statement_lines(lines, 5), [5, 4])
+        self.assertEqual(mutants.statement_lines(lines, 4), [4])
+        self.assertEqual(mutants.statement_lines(lines, 3), [3, 2])
+        lines = ["{", "\telse", "\t\tx = 1;", "\tcase 3:", "\t\ty = 2;"]
+        self.assertEqual(mutants.statement_lines(lines, 3), [3])
+        self.assertEqual(mutants.statement_lines(lines, 5), [5])
+
+    def test_summary_scores(self):
+        """Ten mutants: 6 killed by diff, 1 by the unit tests, 3 survive
+        (two with an `equivalent` reason, one on a line never executed)."""
+        import io
+        import tempfile
+        import types
+        from contextlib import redirect_stdout
+        ms = (self.sites() + self.sites())[:10]  # SRC has 9 sites: the tenth is the first again (killed)
+        self.assertEqual(len(ms), 10)
+        self.assertEqual(len({m.stable() for m in ms[7:]}), 3)
+        for i, m in enumerate(ms):
+            m.verdict, m.by = ("killed", "diff") if i < 6 else ("killed", "unit: FAIL x") if i == 6 else ("survived", None)
+            m.reached = i != 9
+        with tempfile.TemporaryDirectory() as d:
+            rpath = os.path.join(d, "reasons.txt")
+            with open(rpath, "w") as f:
+                f.write("%s :: equivalent: a\n%s :: equivalent: b\n%s :: not reached: c\n" %
+                        (ms[7].stable(), ms[8].stable(), ms[9].stable()))
+            a = types.SimpleNamespace(reasons=rpath, seed=1, fuzz_time=0, unit=True)
+            buf = io.StringIO()
+            with redirect_stdout(buf):
+                self.assertEqual(mutants.summary(a, ms, d, 1.0), 0)
+        out = buf.getvalue()
+        self.assertIn("mutation score: 7/10 killed (70.0%)", out)
+        self.assertIn("killed by: diff 6, unit 1", out)
+        self.assertIn("trace-level score (diff corpus/ + check + fuzz, without the unit tests): 6/10 killed", out)
+        self.assertIn("survivors by reason: equivalent 2, not reached 1; with the 2 argued equivalent left out of "
+                      "the count: 7/8 killed (87.5%)", out)
+        self.assertIn("trace-level score on the lines the corpus executes: 6/9 killed (66.7%)", out)
 
     def test_every_reason_names_a_current_mutant(self):
         keys = {m.stable() for m in mutants.all_sites()}

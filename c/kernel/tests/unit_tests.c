@@ -145,6 +145,13 @@ static void test_region_vec(void)
 	CHECK(v.items[5].start_addr == 0x5000 && v.items[6].start_addr == 0x100000 && v.items[25].start_addr == 0x113000);
 	region_vec_push(&v, physical_mem_region_new_unchecked(0x200000, 0x1000));
 	CHECK(v.len == 27 && v.cap == 52);
+	/* three items appended to an empty vector: 4 of room, not 3 */
+	region_vec x = region_vec_new();
+	for (uint32_t i = 0; i < 3; i++)
+		region_vec_push(&w, physical_mem_region_new_unchecked(0x300000 + 0x1000 * i, 0x1000));
+	region_vec_append(&x, &w);
+	CHECK(x.len == 3 && x.cap == 4 && x.items[2].start_addr == 0x302000);
+	region_vec_drop(&x);
 	region_vec_drop(&v);
 	region_vec_drop(&w);
 	CHECK_HEAP_EMPTY();
@@ -607,6 +614,10 @@ static void test_mapping(void)
 	/* an offset past the frames is an InvalidAddress of the offset */
 	e = mapping_new(0x1000, mapping_frames_shared(shared_frames_clone(s)), 0x4000, 0x1000, MEMORY_TYPE_STACK, 0, &m);
 	CHECK(e.kind == KERR_INVALID_ADDRESS && e.address == 0x4000 && s->refcount == 1);
+	/* an offset at the frames' end is not past them: no frame is left for
+	 * the length, an InvalidSize of the length */
+	e = mapping_new(0x1000, mapping_frames_shared(shared_frames_clone(s)), 0x3000, 0x1000, MEMORY_TYPE_STACK, 0, &m);
+	CHECK(e.kind == KERR_INVALID_SIZE && e.size == 0x1000 && s->refcount == 1);
 	shared_frames_drop(s);
 	CHECK(frame_allocator_free_count() == 1024);
 	CHECK_HEAP_EMPTY();
