@@ -569,9 +569,11 @@ class Worker:
 
 
 def corpus_coverage(worker, out):
-    """{c/kernel file: set of line numbers} the whole corpus executes on the
-    hosted port (a --coverage build of the worker's unmutated copy, every
-    trace under --check, gcov); None when that cannot be built."""
+    """{c/kernel file: {"executed": line numbers the whole corpus executes,
+    "executable": the lines gcov counts at all}} on the hosted port (a
+    --coverage build of the worker's unmutated copy, every trace with and
+    without --check, gcov), also written to OUT/coverage.json; None when that cannot
+    be built."""
     import glob
     cov = os.path.join(out, "cov")
     try:
@@ -585,10 +587,13 @@ def corpus_coverage(worker, out):
         for g in glob.glob(os.path.join(cov, "**", "*.gcda"), recursive=True):
             os.unlink(g)
         traces = sorted(glob.glob(os.path.join(ROOT, "corpus", "**", "*.trace"), recursive=True))
+        # as `diff` runs them, and as `check` does (which stops a trace at
+        # its first broken invariant, and drops everything at its end)
         for i in range(0, len(traces), 200):
-            subprocess.run([os.path.join(cov, "sr-run"), "--batch", "--check", "--"] + traces[i:i + 200],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        executed = {}
+            for mode in ([], ["--check"]):
+                subprocess.run([os.path.join(cov, "sr-run"), "--batch"] + mode + ["--"] + traces[i:i + 200],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cover = {}
         for g in glob.glob(os.path.join(cov, "CMakeFiles", "sr_port.dir", "**", "*.gcda"), recursive=True):
             p = subprocess.run(["gcov", "--json-format", "--stdout", g], cwd=cov, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL)
@@ -598,9 +603,14 @@ def corpus_coverage(worker, out):
                 for f in json.loads(line)["files"]:
                     rel = os.path.relpath(os.path.realpath(os.path.join(cov, f["file"])),
                                           os.path.realpath(worker.src))
-                    lines = executed.setdefault(rel, set())
-                    lines.update(ln["line_number"] for ln in f["lines"] if ln["count"] > 0)
-        return executed or None
+                    c = cover.setdefault(rel, {"executed": set(), "executable": set()})
+                    c["executed"].update(ln["line_number"] for ln in f["lines"] if ln["count"] > 0)
+                    c["executable"].update(ln["line_number"] for ln in f["lines"])
+        if not cover:
+            return None
+        with open(os.path.join(out, "coverage.json"), "w") as f:
+            json.dump({k: {n: sorted(v) for n, v in c.items()} for k, c in cover.items()}, f)
+        return cover
     except (OSError, ValueError, subprocess.SubprocessError, build.BuildError):
         return None
 
@@ -677,6 +687,15 @@ def resummarize(a):
             setattr(m, k, tuple(d[k]) if isinstance(d[k], list) else d[k])
         (chosen if d["counted"] else excluded).append(m)
     a.seed, a.fuzz_time, a.slice, a.unit = rec["seed"], rec["fuzz_time"], rec.get("slice"), rec.get("unit", False)
+    # coverage marks again, with the current rules, when the run kept its
+    # coverage and its copy of the tree
+    here = os.path.dirname(os.path.abspath(a.resummarize))
+    cov_json, src = os.path.join(here, "coverage.json"), os.path.join(here, "w0", "src")
+    if os.path.exists(cov_json) and os.path.isdir(src):
+        with open(cov_json) as f:
+            cover = {k: {n: set(v) for n, v in c.items()} for k, c in json.load(f).items()}
+        for m in chosen:
+            m.reached = reached(m, cover.get(m.file), src)
     return summary(a, chosen, os.path.dirname(os.path.abspath(a.resummarize)), rec["secs"], excluded)
 
 
@@ -783,9 +802,9 @@ def cmd_mutants(a):
     for t in threads:
         t.join()
     # coverage (a minute) only matters when something survived
-    executed = corpus_coverage(workers[0], out) if any(m.verdict == "survived" for m in chosen) else None
+    cover = corpus_coverage(workers[0], out) if any(m.verdict == "survived" for m in chosen) else None
     for m in chosen:
-        m.reached = None if executed is None else reached(m, executed.get(m.file, ()), workers[0].src)
+        m.reached = None if cover is None else reached(m, cover.get(m.file), workers[0].src)
     return summary(a, chosen, out, time.time() - t_start, excluded)
 
 
@@ -821,11 +840,17 @@ def statement_lines(lines, line):
     return [n for n in out if n >= first]
 
 
-def reached(m, executed_lines, src):
-    """Whether the unmutated port executed the statement of mutant m."""
+def reached(m, cover, src):
+    """Whether the unmutated port executed the statement of mutant m
+    (`cover`: the file's entry of corpus_coverage). A line gcov does not
+    count at all (a static table's initializer) is data the code reads, so
+    it counts as reached."""
     with open(os.path.join(src, m.file)) as f:
         lines = f.read().split("\n")
-    return any(n in executed_lines for n in statement_lines(lines, m.line))
+    stmt = statement_lines(lines, m.line)
+    if not cover or not any(n in cover["executable"] for n in stmt):
+        return True
+    return any(n in cover["executed"] for n in stmt)
 
 
 def summary(a, chosen, out, secs, excluded=()):

@@ -175,6 +175,23 @@ static int f(int a, int b)
         self.assertEqual(mutants.statement_lines(lines, 3), [3])
         self.assertEqual(mutants.statement_lines(lines, 5), [5])
 
+    def test_reached_by_coverage(self):
+        """A statement is reached when gcov counted one of its lines; a
+        line gcov does not count at all (a static table) is data the code
+        reads, so reached; a braceless if's body is not reached by its head."""
+        import tempfile
+        src = "static const int T[] = {\n\t0x10,\n};\nvoid f(int a)\n{\n\tif (a)\n\t\tg(1);\n\th(2);\n}\n"
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, "c", "kernel"))
+            with open(os.path.join(d, "c", "kernel", "x.c"), "w") as f:
+                f.write(src)
+            cover = {"executed": {4, 6, 8}, "executable": {4, 6, 7, 8}}
+            ms = {m.line: m for m in mutants.sites_of("c/kernel/x.c", src)}
+            self.assertTrue(mutants.reached(ms[2], cover, d))
+            self.assertFalse(mutants.reached(ms[7], cover, d))
+            self.assertTrue(mutants.reached(ms[8], cover, d))
+            self.assertTrue(mutants.reached(ms[8], None, d))
+
     def test_summary_scores(self):
         """Ten mutants: 6 killed by diff, 1 by the unit tests, 3 survive
         (two with an `equivalent` reason, one on a line never executed)."""
