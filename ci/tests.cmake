@@ -174,7 +174,8 @@ set_tests_properties(upstream.ladder_plant PROPERTIES LABELS upstream TIMEOUT ${
 # same seed without it runs AFL++ and exits 0 (SKIPPED without afl-fuzz).
 # tool.fuzz_reports: the dedupe key, the shrinker's rounding, the mutant
 # operators. tool.mutants_smoke: `srdiff mutants --count 3 --fuzz-time 0`,
-# then a planted allocator bug (killed by diff), a deleted page-table panic
+# its survivors judged again by --rerun-survivors (refused once the run's
+# copy of the port differs), then a planted allocator bug (killed by diff), a deleted page-table panic
 # no trace reaches (killed by the unit tests, the last step), and a scan one
 # word past the allocator's bitmap (killed by the unit tests' ASan+UBSan
 # build only).

@@ -273,6 +273,12 @@ typedef struct heap_block {
 static heap_block heap_head = { &heap_head, &heap_head, 0 };
 static int heap_metering;
 static uint32_t heap_metered_live;
+static int heap_fail_after = -1; /* sim_heap_fail_after */
+
+void sim_heap_fail_after(int n)
+{
+	heap_fail_after = n;
+}
 
 int machine_heap_meter(int on)
 {
@@ -288,6 +294,12 @@ uint32_t machine_heap_metered_live(void)
 
 void *mach_alloc(size_t size)
 {
+	if (heap_fail_after == 0) {
+		heap_fail_after = -1;
+		return 0;
+	}
+	if (heap_fail_after > 0)
+		heap_fail_after--;
 	heap_block *b = malloc(sizeof(*b) + size);
 	if (!b)
 		return 0;
@@ -318,6 +330,7 @@ static void heap_reset(void)
 		mach_free(heap_head.next + 1);
 	heap_metering = 0;
 	heap_metered_live = 0;
+	heap_fail_after = -1;
 }
 
 /* ---- mach.h --------------------------------------------------------------- */

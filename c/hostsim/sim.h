@@ -15,5 +15,9 @@
 uint8_t *sim_phys_page(paddr_t paddr);
 /* Releases every host resource of the simulation. */
 void machine_shutdown(void);
+/* For tests: after `n` more mach_alloc calls that succeed, the next one
+ * fails (returns NULL), as on an exhausted kernel heap; a negative `n` (the
+ * setting machine_reset leaves) turns this off. */
+void sim_heap_fail_after(int n);
 
 #endif

@@ -675,10 +675,10 @@ def load_reasons(path):
     return reasons
 
 
-def resummarize(a):
-    """Prints the summary of an earlier run (its mutants.json) again, with
-    the current reasons file."""
-    with open(a.resummarize) as f:
+def load_run(path):
+    """(record, counted mutants, excluded mutants) of an earlier run's
+    mutants.json."""
+    with open(path) as f:
         rec = json.load(f)
     chosen, excluded = [], []
     for d in rec["mutants"]:
@@ -686,7 +686,26 @@ def resummarize(a):
         for k in Mutant.__slots__:
             setattr(m, k, tuple(d[k]) if isinstance(d[k], list) else d[k])
         (chosen if d["counted"] else excluded).append(m)
+    return rec, chosen, excluded
+
+
+def port_changes(old_src, new_src):
+    """The files mutants are made from (c/kernel/, its tests left out)
+    that differ between two trees, or are in one only."""
+    def files(root):
+        return {os.path.relpath(p, root) for p in
+                (os.path.join(root, m.file) for m in all_sites(root))}
+    a, b = files(old_src), files(new_src)
+    return sorted(f for f in a | b if f not in a or f not in b or
+                  not filecmp.cmp(os.path.join(old_src, f), os.path.join(new_src, f), shallow=False))
+
+
+def resummarize(a):
+    """Prints the summary of an earlier run (its mutants.json) again, with
+    the current reasons file."""
+    rec, chosen, excluded = load_run(a.resummarize)
     a.seed, a.fuzz_time, a.slice, a.unit = rec["seed"], rec["fuzz_time"], rec.get("slice"), rec.get("unit", False)
+    a.rerun_note = rec.get("rerun_note")
     # coverage marks again, with the current rules, when the run kept its
     # coverage and its copy of the tree
     here = os.path.dirname(os.path.abspath(a.resummarize))
@@ -710,26 +729,59 @@ def cmd_mutants(a):
     by_op = {}
     for s in sites:
         by_op[s.op] = by_op.get(s.op, 0) + 1
-    log("srdiff mutants: %d sites in c/kernel/ (%s); drawing with seed %d until %d are counted" %
-        (len(sites), ", ".join("%s %d" % kv for kv in sorted(by_op.items())), a.seed, a.count))
+    if not getattr(a, "rerun_survivors", None):
+        log("srdiff mutants: %d sites in c/kernel/ (%s); drawing with seed %d until %d are counted" %
+            (len(sites), ", ".join("%s %d" % kv for kv in sorted(by_op.items())), a.seed, a.count))
     if a.fuzz_time > 0 and not a.list and not shutil.which("afl-fuzz"):
         log("srdiff mutants: afl-fuzz not found; use --fuzz-time 0")
         return 77
     out = os.path.abspath(a.out or os.path.join(build.root(), "mutants"))
     os.makedirs(out, exist_ok=True)
     ref_exe = build.ref_runner()
+    rerun = getattr(a, "rerun_survivors", None)
+    if rerun:
+        # the earlier run's kills still hold only if the port is the same:
+        # its own copy of the tree against the checkout
+        prev_src = os.path.join(os.path.dirname(os.path.abspath(rerun)), "w0", "src")
+        if not os.path.isdir(prev_src):
+            log("srdiff mutants: %s has no copy of its tree beside it (w0/src): cannot tell whether the port "
+                "changed since" % rerun)
+            return 2
+        changed = port_changes(prev_src, ROOT)
+        if changed:
+            log("srdiff mutants: the port changed since %s (%s): its kills may no longer hold; run it again" %
+                (rerun, ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "")))
+            return 2
     workers = [Worker(os.path.join(out, "w0"), ref_exe)]
     workers[0].prepare()
-    drawn, chosen = draw(workers[0], sites, a.count, a.seed, out, tce=not getattr(a, "no_tce", False))
-    excluded = [m for m in drawn if m.tce]
-    log("srdiff mutants: %d generated, %d excluded by trivial compiler equivalence (%d equivalent, %d duplicate, "
-        "%d stillborn), %d counted" % (len(drawn), len(excluded), sum(m.tce == "equivalent" for m in excluded),
-                                       sum(m.tce == "duplicate" for m in excluded),
-                                       sum(m.tce == "stillborn" for m in excluded), len(chosen)))
+    if rerun:
+        rec, chosen, excluded = load_run(rerun)
+        todo = [m for m in chosen if m.verdict in ("survived", "error")]
+        for m in todo:
+            m.verdict, m.by, m.reached, m.secs = None, None, None, 0.0
+            if a.fuzz_time > 0:
+                m.afl = None
+        a.seed, a.slice = rec["seed"], None
+        a.rerun_note = ("the survivors of an earlier run (%.0f s, fuzz %d s, unit tests %s) judged again here "
+                        "(fuzz %d s, unit tests %s): its %d kills are kept, its %d survivors re-judged" %
+                        (rec["secs"], rec["fuzz_time"], "on" if rec.get("unit") else "off", a.fuzz_time,
+                         "on" if getattr(a, "unit", True) else "off", len(chosen) - len(todo), len(todo)))
+        log("srdiff mutants: " + a.rerun_note)
+        if not todo:
+            a.fuzz_time, a.unit = rec["fuzz_time"], rec.get("unit", False)
+            return summary(a, chosen, out, time.time() - t_start, excluded)
+    else:
+        drawn, chosen = draw(workers[0], sites, a.count, a.seed, out, tce=not getattr(a, "no_tce", False))
+        excluded = [m for m in drawn if m.tce]
+        log("srdiff mutants: %d generated, %d excluded by trivial compiler equivalence (%d equivalent, %d duplicate, "
+            "%d stillborn), %d counted" % (len(drawn), len(excluded), sum(m.tce == "equivalent" for m in excluded),
+                                           sum(m.tce == "duplicate" for m in excluded),
+                                           sum(m.tce == "stillborn" for m in excluded), len(chosen)))
+        todo = chosen
     if getattr(a, "slice", None):
         lo, _, hi = a.slice.partition(":")
         lo, hi = int(lo or 0), int(hi or len(chosen))
-        chosen = chosen[lo:hi]
+        chosen = todo = chosen[lo:hi]
         excluded = [] if lo else excluded
         log("srdiff mutants: slice %d:%d of the counted mutants (%d mutants)" % (lo, hi, len(chosen)))
     if a.list:
@@ -738,7 +790,7 @@ def cmd_mutants(a):
         for m in chosen:
             print("%-10s %s  %-5s %s" % ("counted", m.where(), m.op, m.change()))
         return 0
-    jobs = max(1, min(a.jobs, len(chosen) or 1))
+    jobs = max(1, min(a.jobs, len(todo) or 1))
     workers += [Worker(os.path.join(out, "w%d" % i), ref_exe) for i in range(1, jobs)]
     for w in workers[1:]:
         w.prepare(source=workers[0].src)
@@ -776,8 +828,8 @@ def cmd_mutants(a):
         log("srdiff mutants: the unmutated tree survives %d s of fuzzing (%s)" %
             (a.fuzz_time, "AFL++ %s s, %s execs" % ran.groups() if ran else "AFL++ figures not found"))
     log("srdiff mutants: baseline passes (setup %.0f s); running %d mutants on %d worker(s)" %
-        (time.time() - t_start, len(chosen), jobs))
-    queue = list(chosen)
+        (time.time() - t_start, len(todo), jobs))
+    queue = list(todo)
     lock = threading.Lock()
     done = [0]
 
@@ -793,7 +845,7 @@ def cmd_mutants(a):
                 m.verdict, m.by = "error", "%s: %s" % (type(e).__name__, e)
             with lock:
                 done[0] += 1
-                log("srdiff mutants: [%d/%d] %-9s %s %s %s%s" % (done[0], len(chosen), m.verdict, m.where(), m.op,
+                log("srdiff mutants: [%d/%d] %-9s %s %s %s%s" % (done[0], len(todo), m.verdict, m.where(), m.op,
                                                                  m.change(), " (by %s)" % m.by if m.by else ""))
 
     threads = [threading.Thread(target=work, args=(w,)) for w in workers]
@@ -805,6 +857,10 @@ def cmd_mutants(a):
     cover = corpus_coverage(workers[0], out) if any(m.verdict == "survived" for m in chosen) else None
     for m in chosen:
         m.reached = None if cover is None else reached(m, cover.get(m.file), workers[0].src)
+    if rerun:
+        # every survivor went through the earlier run's fuzz and unit steps
+        a.fuzz_time = max(a.fuzz_time, rec["fuzz_time"])
+        a.unit = getattr(a, "unit", True) or rec.get("unit", False)
     return summary(a, chosen, out, time.time() - t_start, excluded)
 
 
@@ -880,6 +936,8 @@ def summary(a, chosen, out, secs, excluded=()):
               len(chosen) + len(excluded), n_eq, n_dup, n_sb + len(stillborn), len(chosen) - len(stillborn),
               len(errors), a.fuzz_time, "on" if unit else "off", secs),
              "killed by: " + (", ".join("%s %d" % kv for kv in sorted(by.items())) or "none") + afl_note]
+    if getattr(a, "rerun_note", None):
+        lines.append("re-run: " + a.rerun_note)
     if unit:
         traces = len(killed) - by.get("unit", 0)
         lines.append("trace-level score (diff corpus/ + check + fuzz, without the unit tests): %d/%d killed (%.1f%%); "
@@ -929,6 +987,7 @@ def summary(a, chosen, out, secs, excluded=()):
         # every verdict, to print the summary again later (--resummarize)
         # with a reasons file written after the run
         rec = {"seed": a.seed, "fuzz_time": a.fuzz_time, "secs": secs, "slice": getattr(a, "slice", None), "unit": unit,
+               "rerun_note": getattr(a, "rerun_note", None),
                "mutants": [dict({k: getattr(m, k) for k in Mutant.__slots__}, counted=m in chosen)
                            for m in list(excluded) + list(chosen)]}
         name_json = "mutants.json" if not getattr(a, "slice", None) else "mutants-%s.json" % a.slice.replace(":", "-")

@@ -95,6 +95,23 @@ def test_mutants(tmp):
     survivors = len(re.findall(r"^  c/kernel/\S+:\d+ ", out, re.M))
     if survivors != counted - killed:
         return fail("%d survivors listed, %d expected" % (survivors, counted - killed))
+    # its survivors judged again: the port is unchanged, so the same score
+    # comes back with the earlier kills kept; once the run's copy of the
+    # port differs from the checkout, the earlier kills no longer hold
+    first = os.path.join(tmp, "first")
+    shutil.copytree(os.path.join(out_dir, "w0", "src"), os.path.join(first, "w0", "src"), symlinks=True)
+    shutil.copy(os.path.join(out_dir, "mutants.json"), first)
+    rc, again = run(["mutants", "--rerun-survivors", os.path.join(first, "mutants.json"), "--fuzz-time", "0",
+                     "--jobs", "1", "--out", out_dir])
+    if rc != 0 or ("mutation score: %d/%d killed" % (killed, counted)) not in again \
+            or ("its %d kills are kept, its %d survivors re-judged" % (killed, counted - killed)) not in again:
+        return fail("--rerun-survivors on an unchanged port (exit %d):\n%s" % (rc, again))
+    with open(os.path.join(first, "w0", "src", "c", "kernel", "mapping.c"), "a") as f:
+        f.write("/* changed */\n")
+    rc, again = run(["mutants", "--rerun-survivors", os.path.join(first, "mutants.json"), "--fuzz-time", "0",
+                     "--jobs", "1", "--out", out_dir])
+    if rc != 2 or "the port changed since" not in again or "c/kernel/mapping.c" not in again:
+        return fail("--rerun-survivors after a change of the port: exit %d, not 2:\n%s" % (rc, again))
     # the kill machinery itself, in one run on the same scratch trees: a
     # frame allocator that never marks a frame must die by diff; and two
     # mutants the trace-level steps cannot see must die by the unit tests

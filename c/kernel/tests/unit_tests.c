@@ -157,6 +157,29 @@ static void test_region_vec(void)
 	CHECK_HEAP_EMPTY();
 }
 
+/* An exhausted kernel heap is a panic, as under Rust's alloc error
+ * handler, wherever the port allocates. */
+static void test_heap_exhaustion(void)
+{
+	fresh(0x00400000, 0x00800000);
+	region_vec v = region_vec_new();
+	sim_heap_fail_after(0);
+	CHECK_PANICS_WITH(region_vec_push(&v, physical_mem_region_new_unchecked(0x1000, 0x1000)),
+	                  "region_vec: memory allocation failed");
+	sim_heap_fail_after(0);
+	CHECK_PANICS_WITH(shared_frames_new(region_vec_new()), "shared_frames_new: memory allocation failed");
+	userspace_bookkeeping bk;
+	sim_heap_fail_after(0);
+	CHECK_PANICS_WITH(userspace_bookkeeping_new(&bk), "bookkeeping: memory allocation failed");
+	/* the hook counts: one block is handed out before the failure */
+	sim_heap_fail_after(1);
+	region_vec_push(&v, physical_mem_region_new_unchecked(0x1000, 0x1000));
+	CHECK(v.len == 1);
+	CHECK_PANICS_WITH(shared_frames_new(region_vec_new()), "shared_frames_new: memory allocation failed");
+	region_vec_drop(&v);
+	CHECK_HEAP_EMPTY();
+}
+
 /* Brute-force reference: the address of the mapping at or before `a`. */
 static int floor_ref(const uint32_t *keys, int n, uint32_t a)
 {
@@ -882,6 +905,7 @@ int main(void)
 	memcpy(top_jmp, machine_panic_jmp, sizeof(top_jmp));
 	test_frame_allocator();
 	test_region_vec();
+	test_heap_exhaustion();
 	test_bookkeeping();
 	test_mapping();
 	test_find_available_space();
