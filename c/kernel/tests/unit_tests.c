@@ -257,6 +257,17 @@ static void test_bookkeeping(void)
 	/* a range whose last byte is a mapping's first is not vacant */
 	CHECK(KERR_IS_OK(userspace_bookkeeping_is_vacant(&bk, keys[1] - 0x800, 0x801, &vacant)) && !vacant);
 	CHECK(KERR_IS_OK(userspace_bookkeeping_is_vacant(&bk, keys[1] - 0x800, 0x800, &vacant)) && vacant);
+	/* add_mapping takes the mapping: refused for an overlap, it is dropped
+	 * and its frames freed (no ProcessMemory call gets there: each checks
+	 * vacancy first) */
+	region_vec fr;
+	uint32_t free_before = frame_allocator_free_count();
+	CHECK(KERR_IS_OK(frame_allocator_allocate_frames_fragmented(0x1000, &fr)));
+	mapping taken;
+	CHECK(KERR_IS_OK(mapping_new(keys[1], mapping_frames_owned(fr), 0, 0x1000, MEMORY_TYPE_NORMAL, 0, &taken)));
+	kernel_error refused = userspace_bookkeeping_add_mapping(&bk, taken);
+	CHECK(refused.kind == KERR_INVALID_ADDRESS && refused.address == keys[1] &&
+	      frame_allocator_free_count() == free_before);
 	userspace_bookkeeping_drop(&bk);
 	CHECK_HEAP_EMPTY();
 }
