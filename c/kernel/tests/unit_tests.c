@@ -122,6 +122,15 @@ static void test_frame_allocator(void)
 	physical_mem_region_drop(&r);
 	CHECK(frame_allocator_free_count() == 63 && !frame_allocator_check_is_allocated(0xffffe000, 0x1000));
 	CHECK(KERR_IS_OK(frame_allocator_allocate_frame(&r)) && r.start_addr == 0xfffc0000);
+	/* fragmented, from low frames on to the top ones: 10 low frames, then
+	 * 60 of the last word's, which end one frame below the bitmap's end */
+	fresh(0x00400000, 0x0040a000);
+	frame_allocator_mark_area_free(0xfffc0000, 0xfffff000);
+	CHECK(KERR_IS_OK(frame_allocator_allocate_frames_fragmented(70 * PAGE_SIZE, &v)));
+	CHECK(v.len == 2 && v.items[0].start_addr == 0x00400000 && v.items[0].frames == 10 &&
+	      v.items[1].start_addr == 0xfffc0000 && v.items[1].frames == 60 && frame_allocator_free_count() == 3);
+	region_vec_drop(&v);
+	CHECK(frame_allocator_free_count() == 73);
 }
 
 /* A region vector grows as Rust's Vec<PhysicalMemRegion>: to at least 4,
@@ -786,6 +795,11 @@ static void test_hierarchy(void)
 	      found == 0x40000000);
 	/* an empty search range is allowed, and holds nothing */
 	CHECK(!table_hierarchy_find_available_virtual_space_aligned(h, 0x1000, 0x00c01000, 0x00c01000, 0x1000, &found));
+	/* a hole exactly as long as asked for is taken, though a used page
+	 * follows it and a longer hole lies further on */
+	table_hierarchy_guard(h, 0x00c02000, 0x1000);
+	CHECK(table_hierarchy_find_available_virtual_space_aligned(h, 0x1000, 0x00c01000, 0x01000000, 0x1000, &found) &&
+	      found == 0x00c01000);
 	/* every table the searches mapped in KernelLand is unmapped again */
 	CHECK(kernel_memory_mapping_state(get_kernel_memory(), 0xc0000000).kind == PAGE_STATE_AVAILABLE);
 	physical_mem_region_drop(&spacer);
