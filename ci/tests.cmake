@@ -175,10 +175,10 @@ set_tests_properties(upstream.ladder_plant PROPERTIES LABELS upstream TIMEOUT ${
 # tool.fuzz_reports: the dedupe key, the shrinker's rounding, the mutant
 # operators. tool.mutants_smoke: `srdiff mutants --count 3 --fuzz-time 0`,
 # its survivors judged again by --rerun-survivors (refused once the run's
-# copy of the port differs), then a planted allocator bug (killed by diff), a deleted page-table panic
-# no trace reaches (killed by the unit tests, the last step), and a scan one
-# word past the allocator's bitmap (killed by the unit tests' ASan+UBSan
-# build only).
+# copy of the port differs), then a planted allocator bug (killed by diff),
+# a deleted page-table panic no trace reaches (killed by the unit tests, the
+# last step), and a scan one word past the allocator's bitmap (killed by the
+# unit tests' ASan+UBSan build only).
 add_test(NAME fuzz.seed_diverges COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/harness/tests/fuzz_campaign_test.py seed)
 set_tests_properties(fuzz.seed_diverges PROPERTIES LABELS fuzz TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77
                      RUN_SERIAL ON ENVIRONMENT "${SR_TEST_ENV}")

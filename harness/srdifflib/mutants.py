@@ -255,17 +255,23 @@ def _line_sites(found, rel, ln, code, orig):
             found.append(Mutant(rel, ln, len(m.group(1)), "DEL", stmt, "(void)0;"))
 
 
-def all_sites(root=ROOT):
+def port_files(root=ROOT):
+    """The files mutants are made from, relative to `root`, in order: the
+    .c files of c/kernel/, its tests left out."""
     out = []
     base = os.path.join(root, KERNEL)
     for d, _, files in sorted(os.walk(base)):
         if os.sep + "tests" in d[len(base):] + os.sep:
             continue
-        for f in sorted(files):
-            if f.endswith(".c"):
-                p = os.path.join(d, f)
-                with open(p) as fh:
-                    out += sites_of(os.path.relpath(p, root), fh.read())
+        out += [os.path.relpath(os.path.join(d, f), root) for f in sorted(files) if f.endswith(".c")]
+    return out
+
+
+def all_sites(root=ROOT):
+    out = []
+    for rel in port_files(root):
+        with open(os.path.join(root, rel)) as fh:
+            out += sites_of(rel, fh.read())
     return out
 
 
@@ -690,12 +696,9 @@ def load_run(path):
 
 
 def port_changes(old_src, new_src):
-    """The files mutants are made from (c/kernel/, its tests left out)
-    that differ between two trees, or are in one only."""
-    def files(root):
-        return {os.path.relpath(p, root) for p in
-                (os.path.join(root, m.file) for m in all_sites(root))}
-    a, b = files(old_src), files(new_src)
+    """The files mutants are made from (port_files) that differ between two
+    trees, or are in one only."""
+    a, b = set(port_files(old_src)), set(port_files(new_src))
     return sorted(f for f in a | b if f not in a or f not in b or
                   not filecmp.cmp(os.path.join(old_src, f), os.path.join(new_src, f), shallow=False))
 
@@ -713,8 +716,7 @@ def resummarize(a):
     if os.path.exists(cov_json) and os.path.isdir(src):
         with open(cov_json) as f:
             cover = {k: {n: set(v) for n, v in c.items()} for k, c in json.load(f).items()}
-        for m in chosen:
-            m.reached = reached(m, cover.get(m.file), src)
+        mark_reached(chosen, cover, src)
     return summary(a, chosen, os.path.dirname(os.path.abspath(a.resummarize)), rec["secs"], excluded)
 
 
@@ -855,8 +857,7 @@ def cmd_mutants(a):
         t.join()
     # coverage (a minute) only matters when something survived
     cover = corpus_coverage(workers[0], out) if any(m.verdict == "survived" for m in chosen) else None
-    for m in chosen:
-        m.reached = None if cover is None else reached(m, cover.get(m.file), workers[0].src)
+    mark_reached(chosen, cover, workers[0].src)
     if rerun:
         # every survivor went through the earlier run's fuzz and unit steps
         a.fuzz_time = max(a.fuzz_time, rec["fuzz_time"])
@@ -896,17 +897,29 @@ def statement_lines(lines, line):
     return [n for n in out if n >= first]
 
 
-def reached(m, cover, src):
+def reached(m, cover, lines):
     """Whether the unmutated port executed the statement of mutant m
-    (`cover`: the file's entry of corpus_coverage). A line gcov does not
-    count at all (a static table's initializer) is data the code reads, so
-    it counts as reached."""
-    with open(os.path.join(src, m.file)) as f:
-        lines = f.read().split("\n")
+    (`cover`: its file's entry of corpus_coverage; `lines`: that file's
+    text). A line gcov does not count at all (a static table's initializer)
+    is data the code reads, so it counts as reached."""
     stmt = statement_lines(lines, m.line)
     if not cover or not any(n in cover["executable"] for n in stmt):
         return True
     return any(n in cover["executed"] for n in stmt)
+
+
+def mark_reached(chosen, cover, src):
+    """Sets m.reached of every mutant from corpus_coverage's `cover` (None
+    when there is none), each file of the tree `src` read once."""
+    texts = {}
+    for m in chosen:
+        if cover is None:
+            m.reached = None
+            continue
+        if m.file not in texts:
+            with open(os.path.join(src, m.file)) as f:
+                texts[m.file] = f.read().split("\n")
+        m.reached = reached(m, cover.get(m.file), texts[m.file])
 
 
 def summary(a, chosen, out, secs, excluded=()):
@@ -969,11 +982,11 @@ def summary(a, chosen, out, secs, excluded=()):
         lines.append("on lines the corpus never executes (coverage of the unmutated port): %d counted mutants, "
                      "%d of them killed, %d survived" % (len(unreached), sum(m.verdict == "killed" for m in unreached),
                                                          sum(m.verdict == "survived" for m in unreached)))
-        reached = [m for m in chosen if m.reached and m.verdict in ("killed", "survived")]
-        if unit and reached:
-            k = sum(m.verdict == "killed" and not m.by.startswith("unit") for m in reached)
+        executed = [m for m in chosen if m.reached and m.verdict in ("killed", "survived")]
+        if unit and executed:
+            k = sum(m.verdict == "killed" and not m.by.startswith("unit") for m in executed)
             lines.append("trace-level score on the lines the corpus executes: %d/%d killed (%.1f%%)" % (
-                k, len(reached), 100.0 * k / len(reached)))
+                k, len(executed), 100.0 * k / len(executed)))
     eq = [m for m in excluded if m.tce in ("equivalent", "duplicate")]
     if eq:
         lines.append("excluded by trivial compiler equivalence (not counted):")

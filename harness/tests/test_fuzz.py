@@ -187,10 +187,15 @@ static int f(int a, int b)
                 f.write(src)
             cover = {"executed": {4, 6, 8}, "executable": {4, 6, 7, 8}}
             ms = {m.line: m for m in mutants.sites_of("c/kernel/x.c", src)}
-            self.assertTrue(mutants.reached(ms[2], cover, d))
-            self.assertFalse(mutants.reached(ms[7], cover, d))
-            self.assertTrue(mutants.reached(ms[8], cover, d))
-            self.assertTrue(mutants.reached(ms[8], None, d))
+            chosen = [ms[2], ms[7], ms[8]]
+            mutants.mark_reached(chosen, {"c/kernel/x.c": cover}, d)
+            self.assertEqual([m.reached for m in chosen], [True, False, True])
+            # no coverage entry for the file: nothing to say it was not run
+            mutants.mark_reached(chosen, {}, d)
+            self.assertEqual([m.reached for m in chosen], [True, True, True])
+            # no coverage at all: unknown
+            mutants.mark_reached(chosen, None, d)
+            self.assertEqual([m.reached for m in chosen], [None, None, None])
 
     def test_summary_scores(self):
         """Ten mutants: 6 killed by diff, 1 by the unit tests, 3 survive
