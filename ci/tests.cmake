@@ -123,13 +123,13 @@ add_test(NAME ref.debian_toolchain
 set_tests_properties(ref.debian_toolchain PROPERTIES LABELS "ref;migration" TIMEOUT ${SR_HANG}
                      SKIP_RETURN_CODE 77 COST 1000)
 
-# A 30 s AFL++ run of the differential harness (label fuzz): fails when
+# A 20 s AFL++ run of the differential harness (label fuzz): fails when
 # the harness cannot start, when a seed diverges, or when it finds a
 # divergence.
 find_program(AFL_FUZZ afl-fuzz)
 if(AFL_FUZZ AND CARGO AND NOT SR_SANITIZE)
   add_test(NAME fuzz.smoke
-           COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} fuzz --time 30 --jobs 1 --out ${CMAKE_BINARY_DIR}/fuzz-smoke)
+           COMMAND ${Python3_EXECUTABLE} ${SR_SRDIFF} fuzz --time 20 --jobs 1 --out ${CMAKE_BINARY_DIR}/fuzz-smoke)
   set_tests_properties(fuzz.smoke PROPERTIES LABELS fuzz TIMEOUT ${SR_HANG} COST 900)
 endif()
 
@@ -162,7 +162,7 @@ set_tests_properties(upstream.record PROPERTIES LABELS upstream TIMEOUT ${SR_HAN
 # clang or Debian's rustc with the wasm32 standard library.
 sr_srdiff_test(upstream.ladder upstream ladder --skip-missing --jobs 2
                ${CMAKE_SOURCE_DIR}/corpus/upstream)
-set_tests_properties(upstream.ladder PROPERTIES RESOURCE_LOCK upstream)
+set_tests_properties(upstream.ladder PROPERTIES RESOURCE_LOCK upstream COST 1100)
 add_test(NAME upstream.ladder_plant
          COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/ci/ladder_plant.py ${CMAKE_BINARY_DIR}/ladder-plant)
 set_tests_properties(upstream.ladder_plant PROPERTIES LABELS upstream TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77
@@ -173,21 +173,22 @@ set_tests_properties(upstream.ladder_plant PROPERTIES LABELS upstream TIMEOUT ${
 # test-only hook) makes `srdiff fuzz` exit 1 before AFL++ starts, and the
 # same seed without it runs AFL++ and exits 0 (SKIPPED without afl-fuzz).
 # tool.fuzz_reports: the dedupe key, the shrinker's rounding, the mutant
-# operators. tool.mutants_smoke: `srdiff mutants --count 3 --fuzz-time 0`,
-# its survivors judged again by --rerun-survivors (refused once the run's
-# copy of the port differs), then a planted allocator bug (killed by diff),
-# a deleted page-table panic no trace reaches (killed by the unit tests, the
-# last step), and a scan one word past the allocator's bitmap (killed by the
-# unit tests' ASan+UBSan build only).
+# operators. tool.mutants_smoke: `srdiff mutants --count 4 --fuzz-time 0`
+# over four chosen mutants in one run: a planted allocator bug (killed by
+# diff), a deleted page-table panic no trace reaches (killed by the unit
+# tests, the last step), a scan one word past the allocator's bitmap (killed
+# by the unit tests' ASan+UBSan build only) and an equivalent mutant (must
+# survive); its survivor is judged again by --rerun-survivors, which is
+# refused once the run's copy of the port differs.
 add_test(NAME fuzz.seed_diverges COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/harness/tests/fuzz_campaign_test.py seed)
 set_tests_properties(fuzz.seed_diverges PROPERTIES LABELS fuzz TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77
-                     RUN_SERIAL ON ENVIRONMENT "${SR_TEST_ENV}")
+                     COST 300 ENVIRONMENT "${SR_TEST_ENV}")
 add_test(NAME tool.fuzz_reports COMMAND ${Python3_EXECUTABLE} -m unittest -q tests.test_fuzz
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/harness)
 set_tests_properties(tool.fuzz_reports PROPERTIES LABELS "tool;fuzz" TIMEOUT ${SR_HANG})
 add_test(NAME tool.mutants_smoke COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/harness/tests/fuzz_campaign_test.py mutants)
 set_tests_properties(tool.mutants_smoke PROPERTIES LABELS tool TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77
-                     RUN_SERIAL ON ENVIRONMENT "${SR_TEST_ENV}")
+                     COST 950 ENVIRONMENT "${SR_TEST_ENV}")
 
 # tool.panic_points: every panic point of the port (panic, kassert, EXPECT,
 # UNWRAP, mach_panic, ck_add/ck_sub/ck_mul in c/kernel/ and the inline

@@ -5,11 +5,14 @@
                                             finding naming the seed; the same
                                             seed without the planted divergence
                                             runs AFL++ and exits 0
-    python3 fuzz_campaign_test.py mutants   `srdiff mutants --count 3
-                                            --fuzz-time 0` prints a score that
-                                            adds up and lists its survivors;
-                                            the mutant deleting set_bit in the
-                                            frame allocator is killed
+    python3 fuzz_campaign_test.py mutants   `srdiff mutants --count 4
+                                            --fuzz-time 0` over four chosen
+                                            mutants prints a score that adds
+                                            up; each dies by the step expected
+                                            (diff, a unit-test check, the
+                                            sanitizer) or survives, and
+                                            --rerun-survivors judges the
+                                            survivor again
 
 The divergence is planted with fuzz_diff's test-only hook
 SRDIFF_FUZZ_TEST_PLANT=OP (the C port's result of every OP line reads
@@ -79,23 +82,43 @@ def test_seed(tmp):
 
 
 def test_mutants(tmp):
+    # one run judges four chosen mutants, each a path through the steps: a
+    # frame allocator that never marks a frame must die by diff; two mutants
+    # the trace-level steps cannot see must die by the unit tests (the last
+    # step): a deleted panic no trace reaches (a page table asked for a
+    # child), and a scan one word past the allocator's bitmap, whose results
+    # are the original's, so that only the unit tests' ASan+UBSan build sees
+    # it; and an equivalent mutant (a child start address of 1 instead of 0,
+    # which a page table divides by 4 KiB) must survive every step
     out_dir = os.path.join(tmp, "mutants")
-    rc, out = run(["mutants", "--count", "3", "--seed", "1", "--fuzz-time", "0", "--jobs", "1", "--out", out_dir])
+    rc, out = run(["mutants", "--count", "4", "--seed", "1", "--fuzz-time", "0", "--jobs", "1", "--out", out_dir,
+                   "--match", r"frame_allocator\.c:\d+ DEL set_bit\(i, free\);|"
+                              r"inactive_page_table_get_child_table\(\) DEL `panic|"
+                              r"next_free\(\) ROR `>=` -> `>` in `if \(\+\+w >= free_words_end\)|"
+                              r"rec_iter\(\) CONST `0` -> `1` in `child_start_address = 0;`"])
     if rc != 0:
-        return fail("srdiff mutants exited %d" % rc)
+        return fail("srdiff mutants exited %d:\n%s" % (rc, out))
     m = re.search(r"mutation score: (\d+)/(\d+) killed .*?, (\d+) generated, (\d+) TCE-equivalent, "
                   r"(\d+) TCE-duplicate, (\d+) stillborn, (\d+) counted, 0 errors", out)
     if not m:
-        return fail("no mutation score for 3 counted mutants without errors")
+        return fail("no mutation score for 4 counted mutants without errors:\n" + out)
     killed, counted = int(m.group(1)), int(m.group(2))
     generated, excluded, n_counted = int(m.group(3)), sum(int(m.group(i)) for i in (4, 5, 6)), int(m.group(7))
-    if counted != 3 or n_counted != 3 or generated != excluded + 3:
-        return fail("3 asked for, but %d judged, %d counted, %d generated, %d excluded" %
+    if counted != 4 or n_counted != 4 or generated != excluded + 4:
+        return fail("4 asked for, but %d judged, %d counted, %d generated, %d excluded" %
                     (counted, n_counted, generated, excluded))
-    survivors = len(re.findall(r"^  c/kernel/\S+:\d+ ", out, re.M))
-    if survivors != counted - killed:
-        return fail("%d survivors listed, %d expected" % (survivors, counted - killed))
-    # its survivors judged again: the port is unchanged, so the same score
+    survivors = re.findall(r"^  (c/kernel/\S+):\d+ ", out, re.M)
+    if killed != 3 or survivors != ["c/kernel/hierarchical_table.c"]:
+        return fail("%d killed, survivors %s: not the 3 kills and the equivalent survivor expected:\n%s"
+                    % (killed, survivors, out))
+    if "killed by: diff 1, unit 2" not in out or not re.search(r"trace-level score .*: 1/4 killed", out):
+        return fail("not killed by the steps expected (diff 1, unit 2):\n" + out)
+    if not re.search(r"killed +c/kernel/\S*table\.c:\d+ DEL .*\(by unit: \S+unit_tests\.c:\d+: no panic", out):
+        return fail("the deleted page-table panic was not killed by a failed check of the unit tests:\n" + out)
+    if not re.search(r"killed +c/kernel/frame_allocator\.c:\d+ ROR .*\(by unit: c/kernel/frame_allocator\.c:\d+:\d+: "
+                     r"runtime error: index \d+ out of bounds", out):
+        return fail("the scan one word past the bitmap was not killed by the sanitizer build:\n" + out)
+    # its survivor judged again: the port is unchanged, so the same score
     # comes back with the earlier kills kept; once the run's copy of the
     # port differs from the checkout, the earlier kills no longer hold
     first = os.path.join(tmp, "first")
@@ -103,8 +126,8 @@ def test_mutants(tmp):
     shutil.copy(os.path.join(out_dir, "mutants.json"), first)
     rc, again = run(["mutants", "--rerun-survivors", os.path.join(first, "mutants.json"), "--fuzz-time", "0",
                      "--jobs", "1", "--out", out_dir])
-    if rc != 0 or ("mutation score: %d/%d killed" % (killed, counted)) not in again \
-            or ("its %d kills are kept, its %d survivors re-judged" % (killed, counted - killed)) not in again:
+    if rc != 0 or "mutation score: 3/4 killed" not in again \
+            or "its 3 kills are kept, its 1 survivors re-judged" not in again:
         return fail("--rerun-survivors on an unchanged port (exit %d):\n%s" % (rc, again))
     with open(os.path.join(first, "w0", "src", "c", "kernel", "mapping.c"), "a") as f:
         f.write("/* changed */\n")
@@ -112,25 +135,6 @@ def test_mutants(tmp):
                      "--jobs", "1", "--out", out_dir])
     if rc != 2 or "the port changed since" not in again or "c/kernel/mapping.c" not in again:
         return fail("--rerun-survivors after a change of the port: exit %d, not 2:\n%s" % (rc, again))
-    # the kill machinery itself, in one run on the same scratch trees: a
-    # frame allocator that never marks a frame must die by diff; and two
-    # mutants the trace-level steps cannot see must die by the unit tests
-    # (the last step): a deleted panic no trace reaches (a page table asked
-    # for a child), and a scan one word past the allocator's bitmap, whose
-    # results are the original's, so that only the unit tests' ASan+UBSan
-    # build sees it
-    rc, out = run(["mutants", "--count", "3", "--fuzz-time", "0", "--jobs", "1", "--out", out_dir,
-                   "--match", r"frame_allocator\.c:\d+ DEL set_bit\(i, free\);|"
-                              r"inactive_page_table_get_child_table\(\) DEL `panic|"
-                              r"next_free\(\) ROR `>=` -> `>` in `if \(\+\+w >= free_words_end\)"])
-    if rc != 0 or not re.search(r"mutation score: 3/3 killed", out) or "killed by: diff 1, unit 2" not in out \
-            or not re.search(r"trace-level score .*: 1/3 killed", out):
-        return fail("not killed, or not by the steps expected (diff 1, unit 2):\n" + out)
-    if not re.search(r"killed +c/kernel/\S*table\.c:\d+ DEL .*\(by unit: \S+unit_tests\.c:\d+: no panic", out):
-        return fail("the deleted page-table panic was not killed by a failed check of the unit tests:\n" + out)
-    if not re.search(r"killed +c/kernel/frame_allocator\.c:\d+ ROR .*\(by unit: c/kernel/frame_allocator\.c:\d+:\d+: "
-                     r"runtime error: index \d+ out of bounds", out):
-        return fail("the scan one word past the bitmap was not killed by the sanitizer build:\n" + out)
     return 0
 
 
