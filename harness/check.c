@@ -670,6 +670,28 @@ static const char *check_mirror_pages(const cmirror *m, bool present)
 	return 0;
 }
 
+/* Where upstream puts a mirror of npages pages: KernelMemory::find_virtual_
+ * space is a first fit, so the lowest page of KernelLand from which npages
+ * pages are free of the live mirrors (nothing else stays mapped in the
+ * hosted machine's KernelLand once an operation returns). 0 when none fits;
+ * the format's bounds on mirrors keep that from happening. */
+static vaddr_t kl_first_fit(uint32_t npages)
+{
+	uint64_t a = KL_START, len = (uint64_t)npages * PG;
+	for (bool moved = true; moved;) {
+		moved = false;
+		for (uint32_t i = 0; i < MAX_MIRRORS; i++) {
+			const cmirror *m = &mirrors[i];
+			uint64_t end = (uint64_t)m->kstart + (uint64_t)m->npages * PG;
+			if (m->live && m->kstart < a + len && a < end) {
+				a = end;
+				moved = true;
+			}
+		}
+	}
+	return a + len <= KL_END ? (vaddr_t)a : 0;
+}
+
 /* Records a named mirror made by `mirror_mapping ADDR LEN NAME` (ok). */
 static const char *record_mirror(const check_world *w, const check_tok *toks)
 {
@@ -697,6 +719,9 @@ static const char *record_mirror(const check_world *w, const check_tok *toks)
 	r->npages = (uint32_t)(full / PG);
 	if (r->kstart < KL_START || (uint64_t)r->kstart + full > KL_END)
 		return fail("mirror outside KernelLand at", r->kstart, 0, 0);
+	vaddr_t fit = kl_first_fit(r->npages);
+	if (r->kstart != fit)
+		return fail("mirror not at the first fit in KernelLand: at", r->kstart, "first fit", fit);
 	r->frames = mach_alloc((r->npages + 1) * sizeof(paddr_t));
 	if (!r->frames)
 		mach_panic("checker: out of memory");

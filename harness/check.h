@@ -24,8 +24,10 @@
  *    non-empty, not overflowing, disjoint, every page as expected, rights
  *    and address as the trace line asked;
  *  - mirrors: a named mirror's pages hold its frames (from the shared
- *    frames, at the offset upstream's rule gives), and KernelLand holds
- *    exactly the live mirrors' pages (no temporary window left behind);
+ *    frames, at the offset upstream's rule gives), it starts at the first
+ *    fit in KernelLand between the live mirrors (upstream's
+ *    KernelMemory::find_virtual_space), and KernelLand holds exactly the
+ *    live mirrors' pages (no temporary window left behind);
  *  - switch_to: cr3 is the process's directory and its KernelLand slots
  *    are the boot directory's;
  *  - the TLB: no cached translation disagrees with the page tables (a

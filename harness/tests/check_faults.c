@@ -2,9 +2,9 @@
  * bugs, and stay green without them.
  *
  * Linked with the port built with inject_hierarchical_table.c in place of
- * c/kernel/hierarchical_table.c, so that the port's only TLB flush call and
- * its only use of the rights -> entry flags conversion pass through the
- * switches below. Each case replays a small trace line by line through the
+ * c/kernel/hierarchical_table.c, so that the port's only TLB flush call, its
+ * only use of the rights -> entry flags conversion and its free-space search
+ * in the page tables pass through the switches below. Each case replays a small trace line by line through the
  * runner with --check, with a fault switched on during chosen lines, and
  * states what must happen: the checker reports the named invariant (exit 3
  * in sr-run terms), and, for the TLB, a replay without the checker prints
@@ -21,6 +21,7 @@
 #include "runner.h"
 #include "mach.h"
 #include "arch/i386/entry.h"
+#include "hierarchical_table.h"
 #include "sim.h"
 
 /* ---- the switches ---- */
@@ -31,11 +32,14 @@ enum fault {
 	FAULT_FLAGS_X_IS_W,   /* EXECUTABLE gives a WRITABLE entry */
 	FAULT_FLAGS_NO_USER,  /* USER_ACCESSIBLE is dropped */
 	FAULT_FLAGS_GUARD_U,  /* a user-only (no R/W/X) mapping is PRESENT */
+	FAULT_SEARCH_SKIPS,   /* the free-space search skips the first free page */
 };
 static enum fault fault_now;
 
 void sr_inject_flush_tlb(void);
 i386_entry_flags sr_inject_flags_from_rights(mapping_access_rights rights);
+bool sr_real_find_available_virtual_space_aligned(table_hierarchy *h, uint32_t length, vaddr_t start_addr,
+                                                  vaddr_t end_addr, uint32_t alignment, vaddr_t *out);
 
 void sr_inject_flush_tlb(void)
 {
@@ -62,6 +66,18 @@ i386_entry_flags sr_inject_flags_from_rights(mapping_access_rights rights)
 		break;
 	}
 	return f;
+}
+
+/* The search KernelMemory::find_virtual_space asks; under the fault it
+ * searches again from the page after the first fit, so the mapping lands
+ * above it while its entries stay consistent with where it landed. */
+bool table_hierarchy_find_available_virtual_space_aligned(table_hierarchy *h, uint32_t length, vaddr_t start_addr,
+                                                          vaddr_t end_addr, uint32_t alignment, vaddr_t *out)
+{
+	bool found = sr_real_find_available_virtual_space_aligned(h, length, start_addr, end_addr, alignment, out);
+	if (found && fault_now == FAULT_SEARCH_SKIPS)
+		found = sr_real_find_available_virtual_space_aligned(h, length, *out + PAGE_SIZE, end_addr, alignment, out);
+	return found;
 }
 
 /* ---- replay ---- */
@@ -144,6 +160,11 @@ static const fcase CASES[] = {
 	  "new A\ncreate_regular_mapping 0x00400000 0x00001000 Normal 8\nwalk 0x00400000 0x00001000\n",
 	  "ok\nok\nok guard/0x00001000*1\n",
 	  FAULT_FLAGS_GUARD_U, 0, "page 0x00400000 maps entry 0x00401005, bookkeeping expects 0x00000200", 1 },
+	{ "a mirror placed past KernelLand's first fit",
+	  "new A\nshm S 0x00002000\nmap_partial_shared_mapping S 0x00400000 0 0x00002000 SharedMemory u_rw\n"
+	  "mirror_mapping 0x00400000 0x00001000 M1\nmirror_mapping 0x00401000 0x00001000 M2\nmirror_read M2 0\n",
+	  "ok\nok\nok\nok\nok\nok 0x00402000\n",
+	  FAULT_SEARCH_SKIPS, "mirror_mapping 0x00401000", "mirror not at the first fit in KernelLand: at 0xc0002000 first fit 0xc0001000", 0 },
 };
 
 int main(void)
