@@ -396,6 +396,77 @@ static const mapping *mapping_over(const process_memory *pm, vaddr_t va)
 	return 0;
 }
 
+/* ---- the bookkeeping's B+-tree ---------------------------------------------- */
+
+/* The port keeps a process's mappings in a B+-tree whose layout and rules
+ * sunrise_mm/bookkeeping.h states: checked here from those rules alone,
+ * never through the port's tree code, since a rebalancing slip can leave a
+ * tree whose lookups still answer today and answer wrongly later. */
+#define BK_HEIGHT_MAX 16u /* BK_MIN^16 mappings would not fit in 4 GiB */
+#define BK_GAP_BASE 0x00200000u /* the first mapping's hole starts here */
+
+/* The subtree of x at depth d (1: the root) of a tree `height` high: slot
+ * counts, leaves all at the bottom, keys ascending, each inner slot's key
+ * and largest hole those of its child, each leaf slot's key its mapping's
+ * address and its hole the one before it; the list of entries visited in
+ * key order (*prev: the last one). */
+static const char *bk_subtree(const userspace_bookkeeping *bk, const bk_node *x, uint32_t d, uint32_t height,
+                              const bk_entry **prev, uint32_t *min_key, uint32_t *max_gap)
+{
+	const char *e;
+	if (x->n == 0 || x->n >= BK_CAP || (d > 1 && x->n < BK_MIN) || (d == 1 && !x->leaf && x->n < 2))
+		return fail("bookkeeping tree: a node at depth", d, "holds slots:", x->n);
+	if ((x->leaf != 0) != (d == height))
+		return fail("bookkeeping tree: leaf flag wrong at depth", d, "of height", height);
+	uint32_t g = 0;
+	for (uint32_t i = 0; i < x->n; i++) {
+		if (i && x->key[i] <= x->key[i - 1])
+			return fail("bookkeeping tree: key", x->key[i], "not above the key before it", x->key[i - 1]);
+		if (x->leaf) {
+			const bk_entry *en = x->ptr[i];
+			const bk_entry *p = *prev;
+			if (!en || en->m.address != x->key[i])
+				return fail("bookkeeping tree: leaf key", x->key[i], "holds the mapping at", en ? en->m.address : 0);
+			if (en->prev != p || (p ? p->next : bk->first) != en)
+				return fail("bookkeeping list: links broken at the mapping at", x->key[i], 0, 0);
+			uint32_t end = p ? p->m.address + p->m.length : BK_GAP_BASE;
+			uint32_t want = (p && end == 0) || x->key[i] < end ? 0 : x->key[i] - end;
+			if (x->gap[i] != want)
+				return fail("bookkeeping tree: hole recorded before the mapping at", x->key[i], "is", x->gap[i]);
+			*prev = en;
+		} else {
+			uint32_t cmin = 0, cgap = 0;
+			if (!x->ptr[i])
+				return fail("bookkeeping tree: an inner slot without a child, key", x->key[i], 0, 0);
+			if ((e = bk_subtree(bk, x->ptr[i], d + 1, height, prev, &cmin, &cgap)))
+				return e;
+			if (x->key[i] != cmin || x->gap[i] != cgap)
+				return fail("bookkeeping tree: an inner slot's key or hole differs from its child's, key", x->key[i],
+				            "child's", cmin);
+		}
+		g = x->gap[i] > g ? x->gap[i] : g;
+	}
+	*min_key = x->key[0];
+	*max_gap = g;
+	return 0;
+}
+
+/* pm's whole B+-tree and its list of entries in address order. */
+static const char *check_bk_tree(const process_memory *pm)
+{
+	const userspace_bookkeeping *bk = &pm->userspace_bookkeping;
+	if (!bk->root)
+		return bk->height || bk->first ? fail("bookkeeping tree: empty but of height", bk->height, 0, 0) : 0;
+	if (bk->height == 0 || bk->height > BK_HEIGHT_MAX)
+		return fail("bookkeeping tree: height", bk->height, 0, 0);
+	const bk_entry *last = 0;
+	uint32_t k, g;
+	const char *e = bk_subtree(bk, bk->root, 1, bk->height, &last, &k, &g);
+	if (!e && last && last->next)
+		return fail("bookkeeping list: runs on past the last mapping at", last->m.address, 0, 0);
+	return e;
+}
+
 static const region_vec *frames_vec(const mapping *m)
 {
 	if (m->frames.kind == MAPPING_FRAMES_OWNED)
@@ -1028,6 +1099,8 @@ const char *check_invariants(const check_world *w)
 		const process_memory *pm = w->procs[p];
 		paddr_t dir = pm->table_hierarchy.directory_physical_address;
 		const userspace_bookkeeping *bk = &pm->userspace_bookkeping;
+		if ((e = check_bk_tree(pm)))
+			return e;
 		for (const mapping *m = userspace_bookkeeping_first(bk); m; m = userspace_bookkeeping_next(bk, m)) {
 			if ((e = check_structure(pm, m)) || (e = hold_mapping_frames(m)))
 				return e;
@@ -1136,6 +1209,19 @@ static const char *record(const check_world *w, const check_tok *t, size_t n, bo
 		}
 	}
 	return 0;
+}
+
+/* Whether op may change the selected process's bookkeeping (whatever its
+ * result: a refused operation must leave the tree whole too). */
+static bool changes_bookkeeping(check_tok op)
+{
+	static const char *const OPS[] = { "new", "create_regular_mapping", "map_phys_region_to",
+		                           "map_partial_shared_mapping", "guard", "unmap", "expand_mapping",
+		                           "resize_heap" };
+	for (uint32_t i = 0; i < sizeof(OPS) / sizeof(OPS[0]); i++)
+		if (tok_is(op, OPS[i]))
+			return true;
+	return false;
 }
 
 /* The checks an operation's own line asks for. */
@@ -1262,6 +1348,8 @@ const char *check_op(const check_world *w, const check_tok *toks, size_t ntoks,
 		/* the line's own mappings first (lowest page first), then every
 		 * changed word */
 		if ((e = check_line(w, toks, ntoks, result, rlen, ok)))
+			return e;
+		if (sel >= 0 && changes_bookkeeping(toks[0]) && (e = check_bk_tree(procs[sel].pm)))
 			return e;
 		if (touched > 0 && (e = process_changes()))
 			return e;

@@ -28,6 +28,12 @@
  *    fit in KernelLand between the live mirrors (upstream's
  *    KernelMemory::find_virtual_space), and KernelLand holds exactly the
  *    live mirrors' pages (no temporary window left behind);
+ *  - the bookkeeping's B+-tree, after an operation that may change it
+ *    (whatever its result), from the layout sunrise_mm/bookkeeping.h
+ *    documents: slot counts within bounds, every leaf at the bottom, keys
+ *    ascending, an inner slot's key and largest hole those of its child, a
+ *    leaf slot's key its mapping's address and its hole the one before
+ *    that mapping, and the list of mappings linked both ways in that order;
  *  - switch_to: cr3 is the process's directory and its KernelLand slots
  *    are the boot directory's;
  *  - the TLB: no cached translation disagrees with the page tables (a

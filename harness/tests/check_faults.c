@@ -1,10 +1,12 @@
 /* check_faults.c -- the invariant checker must go red on planted porting
  * bugs, and stay green without them.
  *
- * Linked with the port built with inject_hierarchical_table.c in place of
- * c/kernel/hierarchical_table.c, so that the port's only TLB flush call, its
- * only use of the rights -> entry flags conversion and its free-space search
- * in the page tables pass through the switches below. Each case replays a small trace line by line through the
+ * Linked with the port built with inject_hierarchical_table.c and
+ * inject_bookkeeping.c in place of c/kernel/hierarchical_table.c and
+ * c/kernel/bookkeeping.c, so that the port's only TLB flush call, its only
+ * use of the rights -> entry flags conversion, its free-space search in the
+ * page tables and its insertions into the bookkeeping pass through the
+ * switches below. Each case replays a small trace line by line through the
  * runner with --check, with a fault switched on during chosen lines, and
  * states what must happen: the checker reports the named invariant (exit 3
  * in sr-run terms), and, for the TLB, a replay without the checker prints
@@ -22,6 +24,7 @@
 #include "mach.h"
 #include "arch/i386/entry.h"
 #include "hierarchical_table.h"
+#include "bookkeeping.h"
 #include "sim.h"
 
 /* ---- the switches ---- */
@@ -33,11 +36,13 @@ enum fault {
 	FAULT_FLAGS_NO_USER,  /* USER_ACCESSIBLE is dropped */
 	FAULT_FLAGS_GUARD_U,  /* a user-only (no R/W/X) mapping is PRESENT */
 	FAULT_SEARCH_SKIPS,   /* the free-space search skips the first free page */
+	FAULT_BK_STALE_HOLE,  /* an insertion leaves a leaf's hole one page off */
 };
 static enum fault fault_now;
 
 void sr_inject_flush_tlb(void);
 i386_entry_flags sr_inject_flags_from_rights(mapping_access_rights rights);
+kernel_error sr_real_add_mapping(userspace_bookkeeping *bk, mapping m);
 bool sr_real_find_available_virtual_space_aligned(table_hierarchy *h, uint32_t length, vaddr_t start_addr,
                                                   vaddr_t end_addr, uint32_t alignment, vaddr_t *out);
 
@@ -78,6 +83,16 @@ bool table_hierarchy_find_available_virtual_space_aligned(table_hierarchy *h, ui
 	if (found && fault_now == FAULT_SEARCH_SKIPS)
 		found = sr_real_find_available_virtual_space_aligned(h, length, *out + PAGE_SIZE, end_addr, alignment, out);
 	return found;
+}
+
+/* UserspaceBookkeeping::add_mapping; under the fault the first slot of a
+ * root leaf keeps a hole one page longer than the real one. */
+kernel_error userspace_bookkeeping_add_mapping(userspace_bookkeeping *bk, mapping m)
+{
+	kernel_error e = sr_real_add_mapping(bk, m);
+	if (KERR_IS_OK(e) && fault_now == FAULT_BK_STALE_HOLE && bk->root && bk->root->leaf)
+		bk->root->gap[0] += PAGE_SIZE;
+	return e;
 }
 
 /* ---- replay ---- */
@@ -165,6 +180,10 @@ static const fcase CASES[] = {
 	  "mirror_mapping 0x00400000 0x00001000 M1\nmirror_mapping 0x00401000 0x00001000 M2\nmirror_read M2 0\n",
 	  "ok\nok\nok\nok\nok\nok 0x00402000\n",
 	  FAULT_SEARCH_SKIPS, "mirror_mapping 0x00401000", "mirror not at the first fit in KernelLand: at 0xc0002000 first fit 0xc0001000", 0 },
+	{ "the bookkeeping's tree left with a stale hole",
+	  "new A\ncreate_regular_mapping 0x00400000 0x00001000 Normal u_rw\nguard 0x00800000 0x00001000 Unmapped\n",
+	  "ok\nok\nok\n",
+	  FAULT_BK_STALE_HOLE, "guard", "bookkeeping tree: hole recorded before the mapping at 0x00400000 is 0x00201000", 0 },
 };
 
 int main(void)
