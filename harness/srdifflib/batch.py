@@ -60,6 +60,30 @@ def kill_all():
             pass
 
 
+def stopping():
+    """Whether the run is being stopped (kill_all was called)."""
+    return _stopping
+
+
+def call(argv, **kw):
+    """subprocess.run for a child that kill_all must reach: its own process
+    group, registered while it runs; Interrupted when the run is stopped."""
+    p = spawn(argv, **kw)
+    try:
+        out, err = p.communicate()
+    except BaseException:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        raise
+    finally:
+        reap(p)
+    if _stopping:
+        raise Interrupted()
+    return subprocess.CompletedProcess(argv, p.returncode, out, err)
+
+
 def communicate(argv, timeout, stdin=None):
     """Runs argv to its end; (returncode or None on timeout, out, err)."""
     p = spawn(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,

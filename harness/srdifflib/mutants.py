@@ -76,7 +76,7 @@ import sys
 import threading
 import time
 
-from . import HERE, ROOT, build
+from . import HERE, ROOT, batch, build
 from .build import log
 
 SRDIFF = os.path.join(HERE, "srdiff")
@@ -348,30 +348,50 @@ def scratch_copy(dest, source=ROOT):
         os.symlink(os.path.join(ROOT, "corpus"), link)
 
 
+def _stop_group(p, grace=10):
+    """srdiff puts each of its own children in a process group of its own,
+    so a SIGKILL of p's group alone would leave them running (a looping
+    mutant's sr-run, AFL++, orphaned): SIGTERM first, on which srdiff kills
+    every child group, then SIGKILL whatever is left."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, None)):
+        try:
+            os.killpg(p.pid, sig)
+        except OSError:
+            pass
+        try:
+            p.communicate(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def run_bounded(argv, env, timeout, cwd=None):
-    """(exit status, seconds, tail of output); status None on a timeout."""
+    """(exit status, seconds, tail of output); status None on a timeout.
+    Raises batch.Interrupted, after stopping the child, once the run is
+    being stopped."""
     t0 = time.time()
+    if batch.stopping():
+        raise batch.Interrupted()
     p = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          start_new_session=True)
     try:
-        out, _ = p.communicate(timeout=timeout)
-        return p.returncode, time.time() - t0, out.decode("utf-8", "replace")[-2000:]
-    except subprocess.TimeoutExpired:
-        # srdiff puts each of its own children in a process group of its
-        # own, so a SIGKILL of this group alone would leave them running (a
-        # looping mutant's sr-run, orphaned): SIGTERM first, on which srdiff
-        # kills every child group, then SIGKILL whatever is left.
-        for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
+        while True:
             try:
-                os.killpg(p.pid, sig)
-            except OSError:
-                pass
-            try:
-                p.communicate(timeout=grace)
+                out, _ = p.communicate(timeout=max(0.01, min(1.0, t0 + timeout - time.time())))
                 break
             except subprocess.TimeoutExpired:
-                continue
-        return None, time.time() - t0, "timeout"
+                if batch.stopping() or time.time() >= t0 + timeout:
+                    _stop_group(p)
+                    if batch.stopping():
+                        raise batch.Interrupted()
+                    return None, time.time() - t0, "timeout"
+    except BaseException:
+        if p.poll() is None:
+            _stop_group(p, grace=2)
+        raise
+    if batch.stopping():
+        raise batch.Interrupted()
+    return p.returncode, time.time() - t0, out.decode("utf-8", "replace")[-2000:]
 
 
 class Worker:
@@ -446,7 +466,7 @@ class Worker:
                 with open(path, "w") as f:
                     f.write(text)
             argv, cwd = self.compile_argv(rel, obj)
-            p = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            p = batch.call(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if p.returncode != 0:
                 return None
             with open(obj, "rb") as f:
@@ -461,8 +481,8 @@ class Worker:
         from .fuzz import afl_env
         env = env or (afl_env() if tree else dict(os.environ))
         tree = tree or self.plain
-        p = subprocess.run(["cmake", "--build", tree, "-j", "1", "--target"] + targets, env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        p = batch.call(["cmake", "--build", tree, "-j", "1", "--target"] + targets, env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         return p.returncode == 0
 
     def prepare_fuzz(self):
@@ -587,8 +607,8 @@ def corpus_coverage(worker, out):
             build._run(["cmake", "-S", worker.src, "-B", cov, "-DCMAKE_BUILD_TYPE=Debug", "-DSR_QEMU=OFF",
                         "-DSR_COVERAGE=ON", "-DSR_CARGO_TARGET_DIR=" + build.cargo_target()],
                        what="cmake configure (mutants, coverage)")
-        if subprocess.run(["cmake", "--build", cov, "-j", "1", "--target", "sr-run"], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL).returncode != 0:
+        if batch.call(["cmake", "--build", cov, "-j", "1", "--target", "sr-run"], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode != 0:
             return None
         for g in glob.glob(os.path.join(cov, "**", "*.gcda"), recursive=True):
             os.unlink(g)
@@ -597,12 +617,12 @@ def corpus_coverage(worker, out):
         # its first broken invariant, and drops everything at its end)
         for i in range(0, len(traces), 200):
             for mode in ([], ["--check"]):
-                subprocess.run([os.path.join(cov, "sr-run"), "--batch"] + mode + ["--"] + traces[i:i + 200],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                batch.call([os.path.join(cov, "sr-run"), "--batch"] + mode + ["--"] + traces[i:i + 200],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cover = {}
         for g in glob.glob(os.path.join(cov, "CMakeFiles", "sr_port.dir", "**", "*.gcda"), recursive=True):
-            p = subprocess.run(["gcov", "--json-format", "--stdout", g], cwd=cov, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL)
+            p = batch.call(["gcov", "--json-format", "--stdout", g], cwd=cov, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL)
             for line in p.stdout.decode("utf-8", "replace").splitlines():
                 if not line.strip():
                     continue
@@ -838,7 +858,7 @@ def cmd_mutants(a):
     def work(w):
         while True:
             with lock:
-                if not queue:
+                if not queue or batch.stopping():
                     return
                 m = queue.pop(0)
             try:
@@ -846,15 +866,25 @@ def cmd_mutants(a):
             except Exception as e:  # a broken mutant run is reported, never hidden
                 m.verdict, m.by = "error", "%s: %s" % (type(e).__name__, e)
             with lock:
+                if batch.stopping():  # its verdict is that of a killed child, not of the mutant
+                    return
                 done[0] += 1
                 log("srdiff mutants: [%d/%d] %-9s %s %s %s%s" % (done[0], len(todo), m.verdict, m.where(), m.op,
                                                                  m.change(), " (by %s)" % m.by if m.by else ""))
 
-    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in workers]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    try:
+        for t in threads:
+            t.join()
+    except BaseException:
+        # an interrupt: no mutant starts any more, every child is stopped,
+        # and the workers end before srdiff reports it
+        batch.kill_all()
+        for t in threads:
+            t.join(30)
+        raise
     # coverage (a minute) only matters when something survived
     cover = corpus_coverage(workers[0], out) if any(m.verdict == "survived" for m in chosen) else None
     mark_reached(chosen, cover, workers[0].src)
