@@ -54,10 +54,7 @@ def kill_all():
         _stopping = True
         kids = list(_children)
     for p in kids:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        _kill_group(p)
 
 
 def stopping():
@@ -65,52 +62,47 @@ def stopping():
     return _stopping
 
 
-def call(argv, **kw):
-    """subprocess.run for a child that kill_all must reach: its own process
-    group, registered while it runs; Interrupted when the run is stopped."""
-    p = spawn(argv, **kw)
+def _kill_group(p):
     try:
-        out, err = p.communicate()
-    except BaseException:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        raise
-    finally:
-        reap(p)
-    if _stopping:
-        raise Interrupted()
-    return subprocess.CompletedProcess(argv, p.returncode, out, err)
+        os.killpg(p.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
-def communicate(argv, timeout, stdin=None):
-    """Runs argv to its end; (returncode or None on timeout, out, err)."""
-    p = spawn(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
-              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def _wait(p, stdin=None, timeout=None):
+    """(returncode or None on timeout, out, err) of a spawned child, which
+    is deregistered at the end. On a timeout its group is killed; on an
+    interrupt while waiting too, since kill_all no longer reaches it once
+    deregistered. Interrupted when the run is being stopped."""
     try:
         out, err = p.communicate(stdin, timeout=timeout)
         rc = p.returncode
     except subprocess.TimeoutExpired:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _kill_group(p)
         out, err = p.communicate()
         rc = None
     except BaseException:
-        # An interrupt while waiting: the child is deregistered just below,
-        # so kill_all would no longer reach it; kill its group here.
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        _kill_group(p)
         raise
     finally:
         reap(p)
     if _stopping:
         raise Interrupted()
     return rc, out, err
+
+
+def call(argv, **kw):
+    """subprocess.run for a child that kill_all must reach: its own process
+    group, registered while it runs; Interrupted when the run is stopped."""
+    rc, out, err = _wait(spawn(argv, **kw))
+    return subprocess.CompletedProcess(argv, rc, out, err)
+
+
+def communicate(argv, timeout, stdin=None):
+    """Runs argv to its end; (returncode or None on timeout, out, err)."""
+    p = spawn(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return _wait(p, stdin, timeout)
 
 
 def parse_records(data, count):
