@@ -913,6 +913,21 @@ static void test_kernel_memory(void)
 	shared_frames_drop(sf);
 	CHECK(frame_allocator_free_count() == 7 && machine_heap_metered_live() == live);
 	CHECK_PANICS(kernel_memory_unmap(km, 0xc0004000 + 0x400000, 0x1000)); /* not mapped */
+	/* map_allocate_to over 4 runs of one frame (a region vector filled to
+	 * its capacity): each run mapped in order, nothing past the vector's
+	 * end touched */
+	fresh(0x00400000, 0x00408000);
+	physical_mem_region held[8];
+	for (int i = 0; i < 8; i++)
+		CHECK(KERR_IS_OK(frame_allocator_allocate_frame(&held[i])));
+	for (int i = 0; i < 8; i += 2)
+		physical_mem_region_drop(&held[i]);
+	kernel_memory_map_allocate_to(km, 0xc0800000, 0x4000, MAPPING_ACCESS_RIGHTS_K_RW);
+	CHECK(frame_allocator_free_count() == 0 && kernel_memory_mapping_state(km, 0xc0803000).addr == 0x00406000);
+	kernel_memory_unmap(km, 0xc0800000, 0x4000);
+	for (int i = 1; i < 8; i += 2)
+		physical_mem_region_drop(&held[i]);
+	CHECK(frame_allocator_free_count() == 8 && machine_heap_metered_live() == live);
 	/* reserve_kernel_land_frames marks what KernelLand maps: a frame that is
 	 * free yet mapped in KernelLand would now be taken */
 	fresh(0x00400000, 0x00408000);
