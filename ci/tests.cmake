@@ -178,8 +178,8 @@ set_tests_properties(upstream.ladder_plant PROPERTIES LABELS upstream TIMEOUT ${
 # diff), a deleted page-table panic no trace reaches (killed by the unit
 # tests, the last step), a scan one word past the allocator's bitmap (killed
 # by the unit tests' ASan+UBSan build only) and an equivalent mutant (must
-# survive); its survivor is judged again by --rerun-survivors, which is
-# refused once the run's copy of the port differs.
+# survive); its survivor and the unit tests' kills are judged again by
+# --rerun-survivors, which is refused once the run's copy of the port differs.
 add_test(NAME fuzz.seed_diverges COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/harness/tests/fuzz_campaign_test.py seed)
 set_tests_properties(fuzz.seed_diverges PROPERTIES LABELS fuzz TIMEOUT ${SR_HANG} SKIP_RETURN_CODE 77
                      COST 300 ENVIRONMENT "${SR_TEST_ENV}")

@@ -1211,15 +1211,35 @@ static const char *record(const check_world *w, const check_tok *t, size_t n, bo
 	return 0;
 }
 
+/* Whether a space-separated list of words holds `word`. */
+static bool has_word(const char *list, const char *word)
+{
+	for (const char *p = list; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *w = word;
+		while (*w && *p == *w)
+			p++, w++;
+		if (!*w && (*p == ' ' || !*p))
+			return true;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return false;
+}
+
 /* Whether op may change the selected process's bookkeeping (whatever its
- * result: a refused operation must leave the tree whole too). */
+ * result: a refused operation must leave the tree whole too): the op
+ * table's `bookkeeping` rule (harness/ops.def). */
 static bool changes_bookkeeping(check_tok op)
 {
-	static const char *const OPS[] = { "new", "create_regular_mapping", "map_phys_region_to",
-		                           "map_partial_shared_mapping", "guard", "unmap", "expand_mapping",
-		                           "resize_heap" };
-	for (uint32_t i = 0; i < sizeof(OPS) / sizeof(OPS[0]); i++)
-		if (tok_is(op, OPS[i]))
+	static const struct { const char *name, *rules; } ROWS[] = {
+#define OP(id, name, form, args, proc, rules, results) { name, rules },
+#include "ops.def"
+#undef OP
+	};
+	for (uint32_t i = 0; i < sizeof(ROWS) / sizeof(ROWS[0]); i++)
+		if (tok_is(op, ROWS[i].name) && has_word(ROWS[i].rules, "bookkeeping"))
 			return true;
 	return false;
 }

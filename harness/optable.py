@@ -25,7 +25,7 @@ NAME_SPACES = ("proc", "shm", "mirror")
 NAME_KINDS = tuple(ns + s for ns in NAME_SPACES for s in ("", "+", "-"))
 KINDS = NUMBER_KINDS + ("type", "rights") + NAME_KINDS
 PROCS = ("none", "sel", "pre")
-RULES = ("selects", "mirror_limit", "below_kernel_land", "start_le_end", "in_trace_ram")
+RULES = ("selects", "mirror_limit", "below_kernel_land", "start_le_end", "in_trace_ram", "bookkeeping")
 RESULTS = ("ok", "ok-addr", "ok-query", "ok-range", "ok-frames", "ok-walk", "ok-count", "ok-value", "fault",
            "err", "panic")
 

@@ -527,7 +527,7 @@ enum arg_kind {
 enum name_use { USE_NONE, USE_LIVE, USE_BIND, USE_RELEASE };
 enum name_space { NS_PROC, NS_SHM, NS_MIRROR };
 enum { RULE_SELECTS = 1, RULE_MIRROR_LIMIT = 2, RULE_BELOW_KERNEL_LAND = 4, RULE_START_LE_END = 8,
-       RULE_IN_TRACE_RAM = 16 };
+       RULE_IN_TRACE_RAM = 16, RULE_BOOKKEEPING = 32 /* for the checker: no effect on parsing */ };
 
 /* A row's ARGS and RULES, compiled once. */
 typedef struct op_sig {
@@ -610,7 +610,7 @@ static void compile_arg(op_sig *g, tok w)
 static void compile_sigs(void)
 {
 	static const char *const rules[] = { "selects", "mirror_limit", "below_kernel_land", "start_le_end",
-	                                     "in_trace_ram" };
+	                                     "in_trace_ram", "bookkeeping" };
 	for (unsigned op = 0; op < OP_COUNT; op++) {
 		op_sig *g = &SIGS[op];
 		size_t pos = 0;

@@ -448,8 +448,9 @@ def parser():
     mu.add_argument("--reasons", help="a file of `KEY :: reason` lines for known survivors (KEY as the report prints it)")
     mu.add_argument("--resummarize", metavar="JSON", help="print the summary of an earlier run (its mutants.json) "
                     "again with the current --reasons, and stop")
-    mu.add_argument("--rerun-survivors", metavar="JSON", help="judge again, on the current tests and harness, the "
-                    "survivors of an earlier run (its mutants.json) whose port is unchanged; its kills are kept")
+    mu.add_argument("--rerun-survivors", metavar="JSON", help="judge again, on the current tests and harness, what "
+                    "the trace-level steps of an earlier run (its mutants.json) left alive: its survivors and the "
+                    "mutants only the unit tests killed; the port must be unchanged; its other kills are kept")
     mu.add_argument("--no-tce", action="store_true", help="count every compiling mutant (no trivial compiler equivalence)")
     mu.add_argument("--no-unit", dest="unit", action="store_false",
                     help="do not run the port's unit tests as the last detector")

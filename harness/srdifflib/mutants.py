@@ -778,16 +778,24 @@ def cmd_mutants(a):
     workers[0].prepare()
     if rerun:
         rec, chosen, excluded = load_run(rerun)
-        todo = [m for m in chosen if m.verdict in ("survived", "error")]
+        # what the trace-level steps left alive: the survivors, and the
+        # mutants only the unit tests killed (a new trace or invariant may
+        # kill them at trace level now); the fuzz and unit steps judge them
+        # again as well
+        todo = [m for m in chosen if m.verdict in ("survived", "error") or
+                (m.verdict == "killed" and (m.by or "").startswith("unit"))]
+        by_unit = sum(m.verdict == "killed" for m in todo)
         for m in todo:
             m.verdict, m.by, m.reached, m.secs = None, None, None, 0.0
             if a.fuzz_time > 0:
                 m.afl = None
         a.seed, a.slice = rec["seed"], None
-        a.rerun_note = ("the survivors of an earlier run (%.0f s, fuzz %d s, unit tests %s) judged again here "
-                        "(fuzz %d s, unit tests %s): its %d kills are kept, its %d survivors re-judged" %
+        a.rerun_note = ("what the trace-level steps of an earlier run (%.0f s, fuzz %d s, unit tests %s) left alive, "
+                        "judged again here (fuzz %d s, unit tests %s): its %d trace-level kills are kept, its %d "
+                        "survivors and %d kills by the unit tests re-judged" %
                         (rec["secs"], rec["fuzz_time"], "on" if rec.get("unit") else "off", a.fuzz_time,
-                         "on" if getattr(a, "unit", True) else "off", len(chosen) - len(todo), len(todo)))
+                         "on" if getattr(a, "unit", True) else "off", len(chosen) - len(todo), len(todo) - by_unit,
+                         by_unit))
         log("srdiff mutants: " + a.rerun_note)
         if not todo:
             a.fuzz_time, a.unit = rec["fuzz_time"], rec.get("unit", False)
