@@ -403,6 +403,12 @@ void *mach_kptr(vaddr_t va)
 		           "kernel page fault: the kernel writes through a read-only mapping (CR0.WP)" :
 		           "kernel page fault: the kernel touched an unmapped address");
 	touch(pa);
+	/* pages are initialised lazily; the next one is made ready now, so that
+	 * a port that runs off the end of a table (entry 1024) writes into the
+	 * next frame for good, as on hardware, and is not undone by that
+	 * frame's first initialisation later */
+	if ((pa & ~(PAGE - 1)) + PAGE < SIM_FLAT_END)
+		(void)sim_phys_page((pa & ~(PAGE - 1)) + PAGE);
 	return sim_phys_page(pa) + (pa & (PAGE - 1));
 }
 
