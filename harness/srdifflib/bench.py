@@ -81,6 +81,23 @@ def goals(a, tmp, runs):
         tcc = timed_cpu(lambda: c.run(corpus, jobs), runs)
         trc = timed_cpu(lambda: ref.run(corpus, jobs), runs)
         out.append(Goal("c time / ref time (CPU)", tcc / trc, "x", "<= 1.0", tcc <= trc))
+    # the invariant checker's cost: the corpus, and its largest trace (the
+    # bookkeeping-tree check walks the whole tree after each op that may
+    # change it), with --check against without, in CPU time
+    tcp = timed_cpu(lambda: c.run(corpus, jobs), runs)
+    tck = timed_cpu(lambda: c.run(corpus, jobs, check=True), runs)
+    out.append(Goal("checker: corpus on c with --check / without (CPU)", tck / tcp, "x", "-", None))
+    def nlines(t):
+        with open(t, "rb") as f:
+            return f.read().count(b"\n")
+    big = max(corpus, key=nlines)
+    with open(big) as f:
+        text = f.read().splitlines()
+    copies = [write_trace(os.path.join(tmp, "big%02d.trace" % i), text) for i in range(20)]
+    tbp = timed_cpu(lambda: c.run(copies, 1), runs)
+    tbk = timed_cpu(lambda: c.run(copies, 1, check=True), runs)
+    out.append(Goal("checker: longest trace (%s, %d lines) with --check / without (CPU)" %
+                    (os.path.basename(big), len(text)), tbk / tbp, "x", "-", None))
     if qemu.available()[0]:
         hosted = [t for t in corpus if not qemu.skips(t)]
         tq = timed_cpu(lambda: qemu.run(hosted, 1), max(1, runs // 2))
