@@ -360,6 +360,24 @@ static uint32_t kl_slot_of_frame(paddr_t f)
 
 static uint32_t pread(paddr_t pa) { return machine_phys_read32(pa); }
 
+/* One page table read whole (not 1024 loads): the full check's scans of
+ * UserLand and KernelLand tables. Only one is in use at a time. */
+static uint32_t page_buf[1024];
+static const uint32_t *pread_page(paddr_t frame)
+{
+	return machine_phys_page(frame, page_buf);
+}
+
+/* Whether all 1024 words of a page read whole are 0 (most of KernelLand's
+ * tables): one pass with no early exit, which the compiler vectorises. */
+static bool page_is_zero(const uint32_t *t)
+{
+	uint32_t acc = 0;
+	for (uint32_t j = 0; j < 1024; j++)
+		acc |= t[j];
+	return acc == 0;
+}
+
 /* A one-entry cache of mapping_at_or_preceding: for every va in
  * [mc_lo, mc_hi] of process mc_pm it is mc_m (the range runs from that
  * mapping's address, or 0, to the next mapping's address). Valid within one
@@ -629,7 +647,12 @@ static const char *check_range_pages(const process_memory *pm, paddr_t dir, vadd
 		uint64_t stop = end < slot_end ? end : slot_end;
 		uint32_t pde = pread(dir + slot * 4);
 		const char *e;
-		if (pde & E_PRESENT) {
+		if (pde & E_PRESENT && stop - va > 16 * PG) {
+			const uint32_t *t = pread_page(pde & E_FRAME); /* many entries: one copy */
+			for (uint64_t p = va; p < stop; p += PG)
+				if ((e = check_pte(pm, (vaddr_t)p, t[((uint32_t)p >> 12) & 1023])))
+					return e;
+		} else if (pde & E_PRESENT) {
 			paddr_t t = pde & E_FRAME;
 			for (uint64_t p = va; p < stop; p += PG)
 				if ((e = check_pte(pm, (vaddr_t)p, pread(t + (((uint32_t)p >> 12) & 1023) * 4))))
@@ -1041,9 +1064,9 @@ static const char *check_userland(const process_memory *pm, paddr_t dir)
 				            slot * SLOT_SPAN, "entry", pde);
 			if ((e = hold(pde & E_FRAME)))
 				return e;
-			paddr_t t = pde & E_FRAME;
+			const uint32_t *t = pread_page(pde & E_FRAME);
 			for (uint32_t j = 0; j < 1024; j++) {
-				uint32_t pte = pread(t + j * 4);
+				uint32_t pte = t[j];
 				vaddr_t va = (slot << 22) | (j << 12);
 				if (pte && !mapping_over(pm, va))
 					return fail("page table entry set outside any mapping at", va, "entry", pte);
@@ -1064,9 +1087,11 @@ static const char *check_kernel_land(const check_world *w)
 	if (live != w->nmirrors)
 		return fail("live named mirrors:", w->nmirrors, "recorded from the trace:", live);
 	for (uint32_t slot = KL_FIRST; slot <= KL_LAST; slot++) {
-		paddr_t t = boot_pde[slot] & E_FRAME;
+		const uint32_t *t = pread_page(boot_pde[slot] & E_FRAME);
+		if (page_is_zero(t))
+			continue;
 		for (uint32_t j = 0; j < 1024; j++) {
-			uint32_t e = pread(t + j * 4);
+			uint32_t e = t[j];
 			const char *err;
 			if (e & E_PRESENT)
 				present++;

@@ -308,6 +308,35 @@ uint32_t machine_phys_read32(paddr_t pa)
 	return v;
 }
 
+/* machine.h: a whole page, as machine_phys_read32 reads its words: the
+ * direct map itself, or a copy through the fill window mapped once for the
+ * page; word by word where the page holds PTEs of the kernel's own area. */
+const uint32_t *machine_phys_page(paddr_t frame, uint32_t out[1024])
+{
+	uint32_t lo = V2P((uint32_t)kl_pte(FILL_WINDOW));
+	uint32_t hi = V2P((uint32_t)&kl_ptes[KL_PTE_COUNT]);
+
+	frame &= ~(PAGE_SIZE - 1);
+	if ((frame < hi && frame + PAGE_SIZE > lo) ||
+	    (frame < direct_end_pa && frame + PAGE_SIZE > direct_end_pa)) {
+		for (uint32_t i = 0; i < 1024; i++)
+			out[i] = machine_phys_read32(frame + i * 4);
+	} else if (frame >= KERNEL_PHYS && frame < direct_end_pa) {
+		return (const uint32_t *)P2V(frame);
+	} else if (frame >= KERNEL_PHYS) {
+		memset(out, 0, PAGE_SIZE);
+	} else {
+		uint32_t *pte = kl_pte(FILL_WINDOW + frame);
+		uint32_t va = FILL_WINDOW + frame;
+		*pte = frame | PTE_P;
+		invlpg(va);
+		memcpy(out, (const void *)va, PAGE_SIZE);
+		*pte = 0;
+		invlpg(va);
+	}
+	return out;
+}
+
 /* ---- mach.h ---- */
 
 void *mach_kptr(vaddr_t va)

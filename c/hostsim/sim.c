@@ -521,6 +521,20 @@ paddr_t machine_boot_directory(void)
 	return SIM_BOOT_DIR;
 }
 
+const uint32_t *machine_phys_page(paddr_t frame, uint32_t buf[1024])
+{
+	static const uint32_t zero_page[PAGE / 4];
+	uint32_t n = frame / PAGE;
+	(void)buf;
+	frame &= ~(PAGE - 1);
+	/* a page outside trace RAM not written since the reset is all zeros
+	 * (the boot directory aside): no need to make it ready to say so */
+	if (frame < SIM_FLAT_END && !(flat_ready[n / 8] & (1u << (n % 8))) && frame != SIM_BOOT_DIR &&
+	    !(frame < TRACE_RAM_LOW_END || (frame >= TRACE_RAM_HIGH_BASE && frame < TRACE_RAM_HIGH_END)))
+		return zero_page;
+	return (const uint32_t *)sim_phys_page(frame);
+}
+
 uint32_t machine_phys_read32(paddr_t pa)
 {
 	uint32_t n = pa / PAGE;

@@ -62,6 +62,13 @@ uint32_t machine_heap_metered_live(void);
  * 0. */
 uint32_t machine_phys_read32(paddr_t pa);
 
+/* The 1024 words of the physical page `frame` (page aligned), as 1024
+ * machine_phys_read32 calls would read them: a pointer to the page itself
+ * where the machine can give one, else to `buf`, filled with a copy. Valid
+ * until the next call into the machine or the port. The checker's way to
+ * read a whole page table at the cost of at most one copy. */
+const uint32_t *machine_phys_page(paddr_t frame, uint32_t buf[1024]);
+
 /* ---- for the invariant checker (harness/check.c) ---- */
 
 /* Reports, through fn, every 32-bit word of physical memory whose value
