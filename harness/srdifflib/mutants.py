@@ -594,14 +594,43 @@ class Worker:
             m.secs = time.time() - t0
 
 
+def coverage_key(worker):
+    """A digest of what the corpus's coverage depends on: the C sources of
+    the worker's unmutated copy (c/, the runner and checker) and every
+    corpus trace."""
+    import glob
+    h = hashlib.sha256()
+    src = sorted(glob.glob(os.path.join(worker.src, "c", "**", "*"), recursive=True) +
+                 glob.glob(os.path.join(worker.src, "harness", "*.[ch]")) +
+                 [os.path.join(worker.src, "harness", "ops.def")])
+    corpus = sorted(glob.glob(os.path.join(ROOT, "corpus", "**", "*.trace"), recursive=True))
+    for base, files in ((worker.src, src), (ROOT, corpus)):
+        for f in files:
+            if os.path.isfile(f):
+                h.update(os.path.relpath(f, base).encode() + b"\0")
+                with open(f, "rb") as fh:
+                    h.update(hashlib.sha256(fh.read()).digest())
+    return h.hexdigest()
+
+
 def corpus_coverage(worker, out):
     """{c/kernel file: {"executed": line numbers the whole corpus executes,
     "executable": the lines gcov counts at all}} on the hosted port (a
     --coverage build of the worker's unmutated copy, every trace with and
     without --check, gcov), also written to OUT/coverage.json; None when that cannot
-    be built."""
+    be built. An OUT/coverage.json made from the same sources and corpus
+    (OUT/coverage.key) is read back instead (a re-run into the same
+    directory)."""
     import glob
     cov = os.path.join(out, "cov")
+    key = coverage_key(worker)
+    try:
+        with open(os.path.join(out, "coverage.key")) as f:
+            if f.read().strip() == key:
+                with open(os.path.join(out, "coverage.json")) as f2:
+                    return {k: {n: set(v) for n, v in c.items()} for k, c in json.load(f2).items()}
+    except (OSError, ValueError):
+        pass
     try:
         if not os.path.exists(os.path.join(cov, "CMakeCache.txt")):
             build._run(["cmake", "-S", worker.src, "-B", cov, "-DCMAKE_BUILD_TYPE=Debug", "-DSR_QEMU=OFF",
@@ -636,6 +665,8 @@ def corpus_coverage(worker, out):
             return None
         with open(os.path.join(out, "coverage.json"), "w") as f:
             json.dump({k: {n: sorted(v) for n, v in c.items()} for k, c in cover.items()}, f)
+        with open(os.path.join(out, "coverage.key"), "w") as f:
+            f.write(key + "\n")
         return cover
     except (OSError, ValueError, subprocess.SubprocessError, build.BuildError):
         return None
