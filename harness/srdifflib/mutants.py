@@ -1056,6 +1056,17 @@ def summary(a, chosen, out, secs, excluded=()):
             k = sum(m.verdict == "killed" and not m.by.startswith("unit") for m in executed)
             lines.append("trace-level score on the lines the corpus executes: %d/%d killed (%.1f%%)" % (
                 k, len(executed), 100.0 * k / len(executed)))
+            # the survivors argued equivalent and the mutants on lines no
+            # trace executes are out of any trace-level step's reach until
+            # traces execute more lines (or the reasons are wrong)
+            eq_exec = sum(m.verdict == "survived" and reasons.get(m.stable(), "").startswith("equivalent")
+                          for m in executed)
+            if eq_exec and len(executed) > eq_exec:
+                lines.append("the same over the %d not argued equivalent: %d/%d killed (%.1f%%); at most %d/%d "
+                             "(%.1f%%) can die at trace level until traces execute more lines" % (
+                                 len(executed) - eq_exec, k, len(executed) - eq_exec,
+                                 100.0 * k / (len(executed) - eq_exec), len(executed) - eq_exec, counted,
+                                 100.0 * (len(executed) - eq_exec) / counted))
     eq = [m for m in excluded if m.tce in ("equivalent", "duplicate")]
     if eq:
         lines.append("excluded by trivial compiler equivalence (not counted):")
