@@ -9,6 +9,8 @@
 #   valgrind.<dir>   memcheck, leaks included, one process for the dir (label valgrind)
 #   ref.<dir>        c and the reference model side by side          (label ref)
 #   qemu.<dir>       the port booted in QEMU, against c and the goldens (label qemu)
+#   qemu.check       the invariant checker inside the QEMU kernel (the full
+#                    check after every op) on corpus/upstream, findings, mmu
 #   upstream.<dir>   upstream's own module, against the goldens     (label upstream)
 #
 # Time limits only catch hangs: each is far above what a busy 2-core machine
@@ -68,6 +70,15 @@ foreach(dir ${SR_CORPUS_DIRS})
     set_tests_properties(valgrind.${d} PROPERTIES LABELS valgrind TIMEOUT ${SR_HANG} COST ${cost})
   endif()
 endforeach()
+if(QEMU_I386 AND TARGET sr-kernel)
+  # the checker compiled into the i386 kernel, reading the machine's page
+  # tables through its own mappings (machine_phys_page); NAME.finding holds
+  # there too
+  sr_srdiff_test(qemu.check qemu check --impl qemu --quiet --report ${SR_JUNIT}/qemu.check.xml
+                 ${CMAKE_SOURCE_DIR}/corpus/upstream ${CMAKE_SOURCE_DIR}/corpus/findings
+                 ${CMAKE_SOURCE_DIR}/corpus/mmu)
+  set_tests_properties(qemu.check PROPERTIES RESOURCE_LOCK qemu)
+endif()
 
 # Hostile input made at test time (a 10^6-line trace, 1 MiB lines, NUL
 # bytes, binary junk, an empty file, endless and unreadable inputs): the

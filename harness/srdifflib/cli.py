@@ -10,8 +10,9 @@
                  the others are named on stderr with the reason), compare the
                  streams with each other and with NAME.out (NAME.err for
                  malformed traces); exit 1 on any divergence
-  srdiff check [--jobs N] [--quiet] PATH...
-                 replay traces on c with the invariant checker after every
+  srdiff check [--impl c|qemu] [--jobs N] [--quiet] PATH...
+                 replay traces on c (or the port booted in QEMU, hosted-only
+                 traces skipped) with the invariant checker after every
                  operation and a teardown at the end; a trace with NAME.finding
                  must break exactly the invariant that file names (an upstream
                  finding), every other trace must break none
@@ -221,13 +222,23 @@ def cmd_check(a):
     t0 = time.time()
     con = Console(a.quiet, len(traces), fail_word="FAIL")
     cases = []
+    impl = impls.get(getattr(a, "impl", "c"))
+    ok, why = impl.available()
+    if not ok:
+        raise Usage("check needs %s: %s" % (impl.name, why))
+    todo = [t for t in traces if not impl.skips(t)]
     try:
-        res = impls.get("c").run(traces, a.jobs, check=True)
+        res = impl.run(todo, a.jobs, check=True) if todo else {}
     except (KeyboardInterrupt, batch.Interrupted):
         batch.kill_all()
         con.summary(True)
         return EXIT_INTERRUPTED
     for t in traces:
+        if t not in res:
+            c = Case(rel(t), skipped="%s: %s" % (impl.name, impl.skips(t)))
+            cases.append(c)
+            con.case(c)
+            continue
         why = check_verdict(t, res[t])
         c = Case(rel(t), [why] if why else None)
         cases.append(c)
@@ -397,7 +408,8 @@ def parser():
     d.add_argument("--skip-missing", action="store_true",
                    help="exit 77 (SKIPPED) instead of failing when a listed implementation is missing")
     d.add_argument("paths", nargs="+")
-    c = sub.add_parser("check", parents=[common], help="replay on c with the invariant checker")
+    c = sub.add_parser("check", parents=[common], help="replay on c (or qemu) with the invariant checker")
+    c.add_argument("--impl", default="c", choices=("c", "qemu"), help="c (default) or qemu")
     c.add_argument("--jobs", type=int, default=jobs)
     c.add_argument("--quiet", action="store_true")
     c.add_argument("--report", help="write a JUnit XML report")
