@@ -647,16 +647,15 @@ static const char *check_range_pages(const process_memory *pm, paddr_t dir, vadd
 		uint64_t stop = end < slot_end ? end : slot_end;
 		uint32_t pde = pread(dir + slot * 4);
 		const char *e;
-		if (pde & E_PRESENT && stop - va > 16 * PG) {
-			const uint32_t *t = pread_page(pde & E_FRAME); /* many entries: one copy */
-			for (uint64_t p = va; p < stop; p += PG)
-				if ((e = check_pte(pm, (vaddr_t)p, t[((uint32_t)p >> 12) & 1023])))
-					return e;
-		} else if (pde & E_PRESENT) {
+		if (pde & E_PRESENT) {
 			paddr_t t = pde & E_FRAME;
-			for (uint64_t p = va; p < stop; p += PG)
-				if ((e = check_pte(pm, (vaddr_t)p, pread(t + (((uint32_t)p >> 12) & 1023) * 4))))
+			/* many entries: the table read whole; a few: word by word */
+			const uint32_t *whole = stop - va > 16 * PG ? pread_page(t) : 0;
+			for (uint64_t p = va; p < stop; p += PG) {
+				uint32_t j = ((uint32_t)p >> 12) & 1023;
+				if ((e = check_pte(pm, (vaddr_t)p, whole ? whole[j] : pread(t + j * 4))))
 					return e;
+			}
 		} else if ((e = check_tableless_slot(pm, slot, pde, va, (vaddr_t)(stop - 1)))) {
 			return e;
 		}
@@ -1236,39 +1235,6 @@ static const char *record(const check_world *w, const check_tok *t, size_t n, bo
 	return 0;
 }
 
-/* Whether a space-separated list of words holds `word`. */
-static bool has_word(const char *list, const char *word)
-{
-	for (const char *p = list; *p;) {
-		while (*p == ' ')
-			p++;
-		const char *w = word;
-		while (*w && *p == *w)
-			p++, w++;
-		if (!*w && (*p == ' ' || !*p))
-			return true;
-		while (*p && *p != ' ')
-			p++;
-	}
-	return false;
-}
-
-/* Whether op may change the selected process's bookkeeping (whatever its
- * result: a refused operation must leave the tree whole too): the op
- * table's `bookkeeping` rule (harness/ops.def). */
-static bool changes_bookkeeping(check_tok op)
-{
-	static const struct { const char *name, *rules; } ROWS[] = {
-#define OP(id, name, form, args, proc, rules, results) { name, rules },
-#include "ops.def"
-#undef OP
-	};
-	for (uint32_t i = 0; i < sizeof(ROWS) / sizeof(ROWS[0]); i++)
-		if (tok_is(op, ROWS[i].name) && has_word(ROWS[i].rules, "bookkeeping"))
-			return true;
-	return false;
-}
-
 /* The checks an operation's own line asks for. */
 static const char *check_line(const check_world *w, const check_tok *t, size_t n, const char *res, size_t rlen, bool ok)
 {
@@ -1394,7 +1360,9 @@ const char *check_op(const check_world *w, const check_tok *toks, size_t ntoks,
 		 * changed word */
 		if ((e = check_line(w, toks, ntoks, result, rlen, ok)))
 			return e;
-		if (sel >= 0 && changes_bookkeeping(toks[0]) && (e = check_bk_tree(procs[sel].pm)))
+		/* an op the op table marks as changing the bookkeeping (whatever
+		 * its result: a refused operation must leave the tree whole too) */
+		if (sel >= 0 && w->changes_bookkeeping && (e = check_bk_tree(procs[sel].pm)))
 			return e;
 		if (touched > 0 && (e = process_changes()))
 			return e;

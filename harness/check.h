@@ -69,6 +69,7 @@ typedef struct check_world {
 	uint32_t initial_free; /* free frames when the first operation started */
 	/* for check_op */
 	process_memory *selected;                                          /* after the operation */
+	int changes_bookkeeping; /* the op table's `bookkeeping` rule holds for the operation */
 	void *(*lookup)(void *ctx, int ns, const char *name, size_t n);    /* a live name's object */
 	void *ctx;
 } check_world;
@@ -81,7 +82,7 @@ void check_begin(void);
  * every invariant it checked holds, else what is broken (static storage).
  * Sets *need_full when the caller must now run check_invariants (`full`
  * asked for it, or the machine cannot report changed words); only
- * `selected`, `lookup` and `ctx` of w are read. */
+ * `selected`, `changes_bookkeeping`, `lookup` and `ctx` of w are read. */
 const char *check_op(const check_world *w, const check_tok *toks, size_t ntoks,
                      const char *result, size_t rlen, int full, int *need_full);
 

@@ -212,9 +212,11 @@ struct runner {
 	process_memory *selected;
 	line_buf reason;
 	bool dead; /* panicked, malformed or broken: nothing more runs */
-	/* for the checker: the current line's tokens and its result line */
+	/* for the checker: the current line's tokens, its op's RULE_ bits and
+	 * its result line */
 	tok toks[MAX_TOKENS];
 	size_t ntoks;
+	unsigned rules;
 	char result[64];
 	size_t result_n;
 };
@@ -527,7 +529,7 @@ enum arg_kind {
 enum name_use { USE_NONE, USE_LIVE, USE_BIND, USE_RELEASE };
 enum name_space { NS_PROC, NS_SHM, NS_MIRROR };
 enum { RULE_SELECTS = 1, RULE_MIRROR_LIMIT = 2, RULE_BELOW_KERNEL_LAND = 4, RULE_START_LE_END = 8,
-       RULE_IN_TRACE_RAM = 16, RULE_BOOKKEEPING = 32 /* for the checker: no effect on parsing */ };
+       RULE_IN_TRACE_RAM = 16, RULE_BOOKKEEPING = 32 /* passed to the checker: no effect on parsing */ };
 
 /* A row's ARGS and RULES, compiled once. */
 typedef struct op_sig {
@@ -841,6 +843,7 @@ static bool run_op(runner *r, const tok *toks, size_t ntoks)
 	}
 	const op_sig *g = &SIGS[d - OPS];
 	op_args a;
+	r->rules = g->rules;
 	/* syntax errors are reported before the selection rule, as the
 	 * reference checker does */
 	if (!decode_syntax(r, d, g, av, ac, &a) || !decode_state(r, d, g, toks[0], &a))
@@ -1214,6 +1217,7 @@ static const char *check_line_done(runner *r)
 		t[i].n = r->toks[i].n;
 	}
 	w.selected = r->selected;
+	w.changes_bookkeeping = (r->rules & RULE_BOOKKEEPING) != 0;
 	w.lookup = check_lookup;
 	w.ctx = r;
 	const char *e = check_op(&w, t, n, r->result, r->result_n, r->opts->check >= 2, &need_full);
@@ -1360,6 +1364,7 @@ int runner_feed(runner *r, const char *line, size_t n)
 		return RUNNER_DEAD;
 	r->line_no++;
 	r->ntoks = 0;
+	r->rules = 0;
 	r->result_n = 0;
 	if (MACHINE_SETJMP(machine_panic_jmp)) {
 		line_buf l;

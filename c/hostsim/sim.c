@@ -35,6 +35,12 @@ const char *machine_panic_msg;
 
 static uint8_t *flat;                      /* SIM_FLAT_END bytes */
 static uint8_t flat_ready[FLAT_PAGES / 8]; /* page initialised since reset */
+
+/* Whether flat page n has been initialised since the reset. */
+static bool flat_page_ready(uint32_t n)
+{
+	return (flat_ready[n / 8] & (1u << (n % 8))) != 0;
+}
 static paddr_t cr3 = SIM_BOOT_DIR;
 
 /* ---- TLB ------------------------------------------------------------------ */
@@ -168,11 +174,17 @@ static void sparse_reset(void)
 
 /* ---- flat memory, initialised on first touch ----------------------------- */
 
+/* True when the 4 bytes at pa are ordinary RAM a trace may touch. */
+static bool in_trace_ram(paddr_t pa)
+{
+	return pa < TRACE_RAM_LOW_END || (pa >= TRACE_RAM_HIGH_BASE && pa < TRACE_RAM_HIGH_END);
+}
+
 /* Writes the initial content of flat page `frame`. */
 static void flat_init_page(paddr_t frame)
 {
 	uint32_t *w = (uint32_t *)(flat + frame);
-	if (frame < TRACE_RAM_LOW_END || (frame >= TRACE_RAM_HIGH_BASE && frame < TRACE_RAM_HIGH_END)) {
+	if (in_trace_ram(frame)) {
 		for (uint32_t i = 0; i < PAGE / 4; i++)
 			w[i] = frame + i * 4; /* every word holds its own address */
 	} else {
@@ -191,7 +203,7 @@ uint8_t *sim_phys_page(paddr_t paddr)
 	paddr_t frame = paddr & ~(PAGE - 1);
 	if (frame < SIM_FLAT_END) {
 		uint32_t n = frame / PAGE;
-		if (!(flat_ready[n / 8] & (1u << (n % 8)))) {
+		if (!flat_page_ready(n)) {
 			flat_init_page(frame);
 			flat_ready[n / 8] |= (uint8_t)(1u << (n % 8));
 		}
@@ -434,12 +446,6 @@ _Noreturn void mach_panic(const char *msg)
 
 /* ---- machine.h ------------------------------------------------------------ */
 
-/* True when the 4 bytes at pa are ordinary RAM a trace may touch. */
-static bool in_trace_ram(paddr_t pa)
-{
-	return pa < TRACE_RAM_LOW_END || (pa >= TRACE_RAM_HIGH_BASE && pa < TRACE_RAM_HIGH_END);
-}
-
 void machine_reset(void)
 {
 	if (!flat) {
@@ -529,8 +535,7 @@ const uint32_t *machine_phys_page(paddr_t frame, uint32_t buf[1024])
 	frame &= ~(PAGE - 1);
 	/* a page outside trace RAM not written since the reset is all zeros
 	 * (the boot directory aside): no need to make it ready to say so */
-	if (frame < SIM_FLAT_END && !(flat_ready[n / 8] & (1u << (n % 8))) && frame != SIM_BOOT_DIR &&
-	    !(frame < TRACE_RAM_LOW_END || (frame >= TRACE_RAM_HIGH_BASE && frame < TRACE_RAM_HIGH_END)))
+	if (frame < SIM_FLAT_END && !flat_page_ready(n) && frame != SIM_BOOT_DIR && !in_trace_ram(frame))
 		return zero_page;
 	return (const uint32_t *)sim_phys_page(frame);
 }
@@ -538,7 +543,7 @@ const uint32_t *machine_phys_page(paddr_t frame, uint32_t buf[1024])
 uint32_t machine_phys_read32(paddr_t pa)
 {
 	uint32_t n = pa / PAGE;
-	if (pa < SIM_FLAT_END && (flat_ready[n / 8] & (1u << (n % 8))))
+	if (pa < SIM_FLAT_END && flat_page_ready(n))
 		return *(const uint32_t *)(flat + (pa & ~3u)); /* the common case */
 	return *phys_word(pa & ~3u);
 }

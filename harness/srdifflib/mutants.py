@@ -991,6 +991,13 @@ def mark_reached(chosen, cover, src):
         m.reached = reached(m, cover.get(m.file), texts[m.file])
 
 
+def reason_kind(reason):
+    """The class of a survivor's written reason: "equivalent", "not
+    reached", "other reason" or "no reason"."""
+    return "equivalent" if reason.startswith("equivalent") else "not reached" if reason.startswith("not reached") \
+        else "other reason" if reason else "no reason"
+
+
 def summary(a, chosen, out, secs, excluded=()):
     reasons = load_reasons(a.reasons)
     killed = [m for m in chosen if m.verdict == "killed"]
@@ -1037,9 +1044,7 @@ def summary(a, chosen, out, secs, excluded=()):
         # the score above counts every survivor
         kinds = {}
         for m in survived:
-            r = reasons.get(m.stable(), "")
-            k = "equivalent" if r.startswith("equivalent") else "not reached" if r.startswith("not reached") \
-                else "other reason" if r else "no reason"
+            k = reason_kind(reasons.get(m.stable(), ""))
             kinds[k] = kinds.get(k, 0) + 1
         lines.append("survivors by reason: " + ", ".join("%s %d" % kv for kv in sorted(kinds.items())) +
                      ("; with the %d argued equivalent left out of the count: %d/%d killed (%.1f%%)" % (
@@ -1059,7 +1064,7 @@ def summary(a, chosen, out, secs, excluded=()):
             # the survivors argued equivalent and the mutants on lines no
             # trace executes are out of any trace-level step's reach until
             # traces execute more lines (or the reasons are wrong)
-            eq_exec = sum(m.verdict == "survived" and reasons.get(m.stable(), "").startswith("equivalent")
+            eq_exec = sum(m.verdict == "survived" and reason_kind(reasons.get(m.stable(), "")) == "equivalent"
                           for m in executed)
             if eq_exec and len(executed) > eq_exec:
                 lines.append("the same over the %d not argued equivalent: %d/%d killed (%.1f%%); at most %d/%d "
